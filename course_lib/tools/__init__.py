@@ -1,0 +1,1 @@
+"""The course's machinery (runner, exercise builder, checker, grader); not for notebooks."""

@@ -1,0 +1,124 @@
+"""Run the course end to end with papermill: executed notebooks and HTML under build/."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .notebooks import ROOT, course_notebooks
+
+
+@dataclass
+class RunResult:
+    notebook: str
+    seconds: float
+    ok: bool
+    error: str = ""
+    output: str = ""
+    html: str = ""
+
+
+def _describe_failure(err: Exception) -> str:
+    """'cell 7: ValueError: ...' from a papermill or nbclient error."""
+    cell = getattr(err, "cell_index", None)
+    ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
+    if ename:
+        where = f"cell {cell}" if cell is not None else "a cell"
+        return f"{where} (counting the injected parameters cell): {ename}: {evalue}"
+    first = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {first[-1] if first else ''}"
+
+
+def run_one(path: str, out_dir: str, fast: bool, seed: int, cell_timeout: int, html: bool) -> RunResult:
+    """Execute one notebook in its own folder with papermill; never raises."""
+    import papermill as pm
+
+    src = Path(path)
+    rel = src.relative_to(ROOT) if src.is_relative_to(ROOT) else Path(src.name)
+    out = Path(out_dir) / "executed" / rel
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env_fast = os.environ.get("COURSE_FAST")
+    os.environ["COURSE_FAST"] = "1" if fast else "0"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(str(src), str(out), parameters={"FAST": fast, "SEED": seed},
+                            cwd=str(src.parent), execution_timeout=cell_timeout,
+                            progress_bar=False, log_output=False, kernel_name="python3")
+    except Exception as err:  # papermill, nbclient and kernel errors alike
+        return RunResult(str(rel), time.perf_counter() - start, False, _describe_failure(err), str(out))
+    finally:
+        if env_fast is None:
+            os.environ.pop("COURSE_FAST", None)
+        else:
+            os.environ["COURSE_FAST"] = env_fast
+    seconds = time.perf_counter() - start
+    html_path = ""
+    if html:
+        html_path = str(write_html(out, Path(out_dir) / "html" / rel.with_suffix(".html")))
+    return RunResult(str(rel), seconds, True, "", str(out), html_path)
+
+
+def write_html(executed: Path, target: Path) -> Path:
+    """Render an executed notebook as standalone HTML (figures embedded)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def timing_table(results: list[RunResult]) -> str:
+    width = max([len(r.notebook) for r in results] + [8])
+    lines = [f"{'notebook':<{width}}  {'seconds':>8}  status", "-" * (width + 20)]
+    for r in results:
+        lines.append(f"{r.notebook:<{width}}  {r.seconds:8.1f}  {'ok' if r.ok else 'FAILED'}")
+    lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):8.1f}")
+    return "\n".join(lines)
+
+
+def run_course(fast: bool = True, only: set[str] | None = None, jobs: int = 1, seed: int = 0,
+               cell_timeout: int | None = None, out_dir: Path = ROOT / "build", html: bool = True,
+               notebooks: list[Path] | None = None) -> list[RunResult]:
+    """Run notebooks (default: notebooks/ and solutions/ in course order); print progress and a table."""
+    paths = notebooks if notebooks is not None else course_notebooks(only=only)
+    if not paths:
+        raise SystemExit(f"no notebooks to run (only={sorted(only) if only else 'all'})")
+    timeout = cell_timeout or (300 if fast else 1800)
+    mode = "FAST" if fast else "FULL"
+    print(f"Running {len(paths)} notebooks in {mode} mode with {jobs} job(s); per-cell timeout {timeout} s",
+          flush=True)
+    results: dict[str, RunResult] = {}
+    args = [(str(p), str(out_dir), fast, seed, timeout, html) for p in paths]
+    if jobs <= 1:
+        for i, a in enumerate(args, 1):
+            print(f"[{i}/{len(args)}] {Path(a[0]).relative_to(ROOT) if Path(a[0]).is_relative_to(ROOT) else a[0]} ...",
+                  flush=True)
+            r = run_one(*a)
+            results[a[0]] = r
+            print(f"      {'ok' if r.ok else 'FAILED'} in {r.seconds:.1f} s" + (f": {r.error}" if not r.ok else ""),
+                  flush=True)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(run_one, *a): a[0] for a in args}
+            for i, fut in enumerate(as_completed(futures), 1):
+                r = fut.result()
+                results[futures[fut]] = r
+                print(f"[{i}/{len(args)}] {r.notebook}: {'ok' if r.ok else 'FAILED'} in {r.seconds:.1f} s",
+                      flush=True)
+    ordered = [results[str(p)] for p in paths]
+    print()
+    print(timing_table(ordered))
+    (out_dir).mkdir(parents=True, exist_ok=True)
+    (out_dir / "timings.txt").write_text(timing_table(ordered) + "\n", encoding="utf-8")
+    failures = [r for r in ordered if not r.ok]
+    for r in failures:
+        print(f"\nFAILED {r.notebook}: {r.error}\n  executed copy with the traceback: {r.output}",
+              file=sys.stderr)
+    return ordered

@@ -1,0 +1,33 @@
+"""Every stub in exercises/ fails at its check cell as 'not attempted'; the solutions pass.
+
+The solutions themselves also run under nbval (pytest collects solutions/); here the
+`course check` verdicts are asserted exercise by exercise.
+"""
+
+import pytest
+from conftest import ROOT
+
+from course_lib.tools.check import check_notebook
+from course_lib.tools.notebooks import exercises, read_notebook
+
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+def test_every_solution_has_an_exercise_notebook():
+    assert [p.name for p in EXERCISES] == [p.name for p in sorted((ROOT / "solutions").glob("*.ipynb"))]
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=lambda p: p.name)
+def test_every_stub_is_not_attempted(path):
+    nb = read_notebook(path)
+    listed = exercises(nb)
+    assert len(listed) >= 3, "each assignment has at least three graded exercises"
+    assert all(e["answer_id"] and e["check_id"] and e["points"] > 0 for e in listed)
+    verdicts = check_notebook(path)
+    assert [(v.exercise, v.status) for v in verdicts] == [(e["name"], "not attempted") for e in listed]
+
+
+def test_solution_verdicts_for_chapter_01():
+    verdicts = check_notebook(ROOT / "solutions" / "01_energy.ipynb")
+    assert [(v.exercise, v.status) for v in verdicts] == [
+        ("energy", "passed"), ("local_field", "passed"), ("flip_energy_change", "passed")]
