@@ -34,6 +34,7 @@ check-exercises: $(STAMP)  ## fail if exercises/ is out of date
 	$(BIN)/course build --check
 
 bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-bench.txt
 	@mkdir -p build/benchmarks
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
