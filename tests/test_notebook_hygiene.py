@@ -13,8 +13,10 @@ def test_notebook_is_clean(path):
     nb = read_notebook(path)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code_cells), "strip outputs before committing"
-    assert "parameters" in tags(code_cells[0]), "the first code cell must be tagged 'parameters'"
-    assert "FAST" in code_cells[0].source and "SEED" in code_cells[0].source
+    assert "setup" in tags(code_cells[0]) and "google.colab" in code_cells[0].source, \
+        "the first code cell is the Colab set-up cell (author.write adds it)"
+    assert "parameters" in tags(code_cells[1]), "the second code cell must be tagged 'parameters'"
+    assert "FAST" in code_cells[1].source and "SEED" in code_cells[1].source
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "Time:" in text, "say how long the notebook takes"
     if path.parent.name == "exercises":

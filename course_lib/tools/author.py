@@ -20,6 +20,19 @@ FAST = None  # None: read COURSE_FAST (1 = small, quick experiments); True or Fa
 SEED = 0'''
 
 
+# The course's public repository, used only by the Colab set-up cell and the README's badges.
+REPO_URL = "https://github.com/hopfield-course/hopfield-to-attention"
+
+COLAB_SETUP = f'''# On Google Colab only: install course_lib when it is missing. A local checkout has it already,
+# and nothing here touches the network unless this runs on Colab without the course installed.
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("course_lib") is None and "google.colab" in sys.modules:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+{REPO_URL}"])'''
+
+
 def md(text: str):
     return new_markdown_cell(text.strip("\n"))
 
@@ -51,6 +64,10 @@ def check(exercise: str, call: str | None = None):
 
 def write(path: str | Path, cells: list, chapter: str | None = None) -> Path:
     """Write a notebook with a Python 3 kernelspec, stable ids and no outputs."""
+    cells = list(cells)
+    first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), None)
+    if first_code is not None and "parameters" in cells[first_code].metadata.get("tags", []):
+        cells.insert(first_code, code(COLAB_SETUP, tags=("setup",)))
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
