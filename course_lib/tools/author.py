@@ -16,7 +16,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 PARAMETERS = '''# Parameters (papermill injects its own values below this cell when it runs the course)
-FAST = None  # None: read COURSE_FAST (1 = small, quick experiments); True or False to force
+FAST = None  # None reads COURSE_FAST, where 1 means small and quick experiments
 SEED = 0'''
 
 

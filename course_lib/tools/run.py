@@ -23,12 +23,15 @@ class RunResult:
 
 
 def _describe_failure(err: Exception) -> str:
-    """'cell 7: ValueError: ...' from a papermill or nbclient error."""
-    cell = getattr(err, "cell_index", None)
+    """'cell In [3] `raise ValueError(...)`: ValueError: ...' from a papermill or nbclient error."""
     ename, evalue = getattr(err, "ename", None), getattr(err, "evalue", None)
     if ename:
-        where = f"cell {cell}" if cell is not None else "a cell"
-        return f"{where} (counting the injected parameters cell): {ename}: {evalue}"
+        count = getattr(err, "exec_count", None)
+        source = (getattr(err, "source", "") or "").strip().splitlines()
+        where = f"cell In [{count}]" if count is not None else "a cell"
+        if source:
+            where += f" `{source[0][:80]}`"
+        return f"{where}: {ename}: {evalue}"
     first = str(err).strip().splitlines()
     return f"{type(err).__name__}: {first[-1] if first else ''}"
 
