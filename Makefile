@@ -19,7 +19,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)  ## create .venv and install the course (done by every other target)
 
 course: $(STAMP)  ## run the whole course end to end (FAST; FULL=1 for the full-size run)
-	MPLBACKEND=Agg $(BIN)/course run $(if $(FULL),--full,--fast) --jobs $(JOBS)
+	$(BIN)/course run $(if $(FULL),--full,--fast) --jobs $(JOBS)
 
 test: $(STAMP)  ## run the whole test suite (unit, notebooks, exercises, grader)
 	MPLBACKEND=Agg COURSE_FAST=1 $(BIN)/pytest -n $(JOBS) --dist loadfile -q

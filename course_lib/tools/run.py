@@ -46,7 +46,9 @@ def run_one(path: str, out_dir: str, fast: bool, seed: int, cell_timeout: int, h
     out.parent.mkdir(parents=True, exist_ok=True)
     env_fast = os.environ.get("COURSE_FAST")
     os.environ["COURSE_FAST"] = "1" if fast else "0"
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # The executed copies and the HTML site need the figures: use the inline backend in the
+    # kernel even when the caller (tests, CI) set MPLBACKEND=Agg for itself.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     start = time.perf_counter()
     try:
         pm.execute_notebook(str(src), str(out), parameters={"FAST": fast, "SEED": seed},
