@@ -1,0 +1,208 @@
+"""Checks for chapter 06 (modern Hopfield networks and dense associative memories).
+
+Layout as in ``course_lib.modern``: stored patterns are the rows of X (p, N); queries are (N,) or (B, N).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import modern
+from ._core import expect, expect_close, random_spins, rng_for, run_cases
+
+
+def _finite(got, what: str) -> np.ndarray:
+    arr = np.asarray(got, dtype=np.float64)
+    expect(np.all(np.isfinite(arr)), f"{what} came out as inf or nan: an exp overflowed or a log saw 0. "
+                                     "Subtract the maximum before exponentiating")
+    return arr
+
+
+def lse(fn) -> None:
+    """The learner's stable ``lse(beta, x) = beta^-1 log sum_i exp(beta x_i)`` along the last axis."""
+    rng = rng_for("lse")
+
+    def small():
+        x = rng.normal(size=6)
+        got = fn(1.0, x)
+        expect(np.ndim(got) == 0, f"a vector (k,) should give one number, got shape {np.shape(got)}")
+        expect(np.isclose(float(got), modern.lse(1.0, x)), "wrong value for beta = 1: lse = log sum_i exp(x_i)")
+
+    def with_beta():
+        x = rng.normal(size=5)
+        for beta in (0.25, 4.0):
+            got = float(fn(beta, x))
+            expect(np.isclose(got, modern.lse(beta, x)),
+                   f"wrong for beta = {beta}: multiply x by beta inside the exp and divide the log by beta")
+
+    def large_inputs():
+        x = 800.0 + 5 * rng.normal(size=7)
+        got = _finite(fn(1.0, x), "lse of inputs near 800")
+        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
+               "wrong for large inputs: lse(x) = m + log sum exp(x - m) with m = max x")
+
+    def very_negative():
+        x = -900.0 + rng.normal(size=4)
+        got = _finite(fn(1.0, x), "lse of inputs near -900")
+        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
+               "wrong for very negative inputs: every exp underflows to 0 unless you shift by the maximum")
+
+    def large_beta():
+        x = rng.normal(size=5)
+        got = _finite(fn(2000.0, x), "lse with beta = 2000")
+        expect(np.isclose(float(got), modern.lse(2000.0, x), rtol=1e-12),
+               "wrong for a large beta: shift by the maximum of x (then beta (x - m) <= 0)")
+
+    def batch():
+        x = rng.normal(size=(4, 6)) * 300
+        got = np.asarray(fn(0.5, x))
+        expect(got.shape == (4,), f"x of shape (4, 6) should give 4 values (reduce the last axis), got {got.shape}")
+        expect_close(_finite(got, "a batch"), modern.lse(0.5, x),
+                     "batch values are wrong: take the maximum of each row, keepdims=True", rtol=1e-12)
+
+    run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
+                          ("very negative inputs", very_negative), ("large beta", large_beta), ("batch", batch)],
+              library_twin=modern.lse)
+
+
+def modern_energy(fn) -> None:
+    """The learner's ``modern_energy(X, xi, beta)`` with the two constants."""
+    rng = rng_for("modern_energy")
+
+    def single():
+        X, xi = rng.normal(size=(5, 3)), rng.normal(size=3)
+        got = fn(X, xi, 1.0)
+        expect(np.ndim(got) == 0, f"one query (N,) should give one energy, got shape {np.shape(got)}")
+        want = modern.modern_energy(X, xi, 1.0)
+        no_const = want - np.log(5) - 0.5 * np.linalg.norm(X, axis=1).max() ** 2
+        expect(not np.isclose(float(got), no_const),
+               "you left out the constants: add beta^-1 log p and M^2 / 2 with M the largest pattern norm")
+        expect(np.isclose(float(got), want), "wrong energy: E = -lse(beta, X xi) + xi.xi / 2 + log(p) / beta + M^2 / 2")
+
+    def beta_scaling():
+        X, xi = rng.normal(size=(4, 3)), rng.normal(size=3)
+        got = float(fn(X, xi, 3.0))
+        expect(np.isclose(got, modern.modern_energy(X, xi, 3.0)),
+               "right for beta = 1 only? lse carries its own 1/beta, and so does the constant log(p) / beta")
+
+    def batch():
+        X, xi = rng.normal(size=(6, 4)), rng.normal(size=(5, 4))
+        got = np.asarray(fn(X, xi, 0.5))
+        expect(got.shape == (5,), f"queries (5, 4) should give 5 energies, got shape {got.shape}")
+        expect_close(got, modern.modern_energy(X, xi, 0.5),
+                     "batch energies are wrong: similarities are xi @ X.T, shape (B, p); reduce the last axis")
+
+    def large_patterns():
+        X, xi = rng.choice([-1.0, 1.0], size=(8, 784)), rng.choice([-1.0, 1.0], size=784)
+        got = _finite(fn(X, xi, 2.0), "the energy of 784-pixel patterns")
+        expect(np.isclose(float(got), modern.modern_energy(X, xi, 2.0)),
+               "wrong for large patterns (overlaps of hundreds): use a stable lse")
+
+    def non_negative():
+        X, xi = rng.normal(size=(7, 2)) * 2, rng.normal(size=(30, 2)) * 3
+        got = np.asarray(fn(X, xi, 1.5), dtype=float)
+        expect(np.all(got >= -1e-9), "with both constants the energy is never negative; yours is, somewhere")
+
+    run_cases("modern_energy", fn, [("one query", single), ("beta", beta_scaling), ("batch", batch),
+                                    ("large patterns", large_patterns), ("E >= 0", non_negative)],
+              library_twin=modern.modern_energy)
+
+
+def modern_update(fn) -> None:
+    """The learner's one-step ``modern_update(X, xi, beta) = softmax(beta xi X^T) X``."""
+    rng = rng_for("modern_update")
+
+    def single():
+        X, xi = rng.normal(size=(5, 3)), rng.normal(size=3)
+        got = np.asarray(fn(X, xi, 1.0))
+        expect(got.shape == (3,), f"one query (N,) = (3,) should give a new state of shape (3,), got {got.shape}")
+        expect_close(got, modern.modern_update(X, xi, 1.0),
+                     "wrong new state: weights p = softmax(beta X xi) over the p patterns, then sum_mu p_mu x_mu")
+
+    def batch():
+        X, xi = rng.normal(size=(6, 4)), rng.normal(size=(5, 4))
+        got = np.asarray(fn(X, xi, 2.0))
+        expect(got.shape == (5, 4), f"queries (5, 4) should give new states (5, 4), got {got.shape}")
+        expect_close(got, modern.modern_update(X, xi, 2.0),
+                     "batch is wrong: the softmax runs over the patterns (the last axis of xi @ X.T), row by row")
+
+    def convex():
+        X, xi = rng.normal(size=(4, 3)), rng.normal(size=3)
+        got = np.asarray(fn(X, xi, 0.3))
+        expect(np.isclose(np.asarray(fn(X, np.zeros(3), 0.3)), X.mean(0)).all(),
+               "from xi = 0 all patterns are equally similar: the update should give their average. "
+               "Do your weights sum to 1?")
+        expect_close(got, modern.modern_update(X, xi, 0.3), "wrong for beta = 0.3: the beta goes inside the softmax")
+
+    def large():
+        X = rng.choice([-1.0, 1.0], size=(10, 784))
+        xi = X[3] * np.where(rng.random(784) < 0.2, -1, 1)
+        got = _finite(fn(X, xi, 2.0), "the update with 784-pixel patterns")
+        expect_close(got, X[3], "with beta = 2 and well separated patterns one step should land on the pattern")
+
+    run_cases("modern_update", fn, [("one query", single), ("batch", batch), ("weights and beta", convex),
+                                    ("large patterns", large)],
+              library_twin=modern.modern_update)
+
+
+def dense_sweep(fn) -> None:
+    """The learner's ``dense_sweep(X, s, n)``: one asynchronous sweep, units 0..N-1, F(x) = x^n."""
+    rng = rng_for("dense_sweep")
+
+    def reference(X, s, n):
+        return modern.dense_update(X, s, n, sweeps=1)
+
+    def one_state():
+        X, s = random_spins(rng, 12, 20), random_spins(rng, 20)
+        got = np.asarray(fn(X, s.copy(), 3))
+        expect(got.shape == (20,), f"one state (N,) = (20,) should give one new state, got shape {got.shape}")
+        expect(np.all(np.abs(got) == 1), "the new state must contain only +1 and -1")
+        expect_close(got, reference(X, s, 3),
+                     "wrong new state for n = 3: unit i takes the value whose energy -sum_mu F(x_mu . s) is lower")
+
+    def asynchronous():
+        X, s = random_spins(rng, 30, 16), random_spins(rng, 16)
+        got = np.asarray(fn(X, s.copy(), 4))
+        m = s @ X.T  # overlaps with the starting state: what a synchronous update would use for every unit
+        sync = np.empty(16)
+        for i in range(16):
+            base = m - s[i] * X[:, i]
+            gain = np.sum((base + X[:, i]) ** 4 - (base - X[:, i]) ** 4)
+            sync[i] = 1.0 if gain > 0 else -1.0 if gain < 0 else s[i]
+        ref = reference(X, s, 4)
+        if not np.array_equal(sync, ref):
+            expect(not np.array_equal(got, sync),
+                   "you updated every unit from the old state at once (synchronously): update the units one at "
+                   "a time, in order 0..N-1, each seeing the units already updated")
+        expect_close(got, ref, "wrong sweep for n = 4: go through units 0..N-1 in order, one at a time")
+
+    def ties():
+        X = np.array([[1.0, 1.0], [1.0, -1.0]])
+        s = np.array([-1.0, 1.0])  # for both units the two values give the same energy
+        got = np.asarray(fn(X, s.copy(), 2))
+        expect_close(got, reference(X, s, 2),
+                     "wrong when both values of a unit give the same energy: then the unit keeps its value")
+
+    def batch():
+        X, S = random_spins(rng, 25, 18), random_spins(rng, 6, 18)
+        got = np.asarray(fn(X, S.copy(), 3))
+        expect(got.shape == (6, 18), f"states (6, 18) should give new states (6, 18), got shape {got.shape}")
+        expect_close(got, reference(X, S, 3), "batch is wrong: each row is its own state, swept independently")
+
+    def energy_down():
+        X, S = random_spins(rng, 40, 20), random_spins(rng, 8, 20)
+        got = np.asarray(fn(X, S.copy(), 3), dtype=float)
+        expect(got.shape == S.shape and np.all(np.abs(got) == 1), "new states must be +-1, of the input's shape")
+        expect(np.all(modern.dense_energy(X, got, 3) <= modern.dense_energy(X, S, 3) + 1e-9),
+               "the energy rose for some state: each single-unit step must pick the lower-energy value")
+
+    def untouched():
+        X, s = random_spins(rng, 5, 10), random_spins(rng, 10)
+        before = s.copy()
+        fn(X, s, 2)
+        expect(np.array_equal(s, before), "your function changed the state passed in: work on a copy")
+
+    run_cases("dense_sweep", fn, [("one state", one_state), ("asynchronous", asynchronous), ("ties", ties),
+                                  ("batch", batch), ("energy never rises", energy_down),
+                                  ("input untouched", untouched)],
+              library_twin=modern.dense_update)

@@ -1,0 +1,288 @@
+"""course_lib.modern: lse, the modern Hopfield energy and update, dense associative memories."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib import modern
+
+
+def naive_lse(beta, x):
+    return np.log(np.sum(np.exp(beta * np.asarray(x, dtype=np.float64)), axis=-1)) / beta
+
+
+# ----------------------------------------------------------------------------------------------- lse
+
+def test_lse_agrees_with_naive_on_small_inputs():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 9))
+    for beta in (0.1, 1.0, 7.0):
+        assert np.allclose(modern.lse(beta, x), naive_lse(beta, x), rtol=1e-12)
+
+
+def test_lse_is_stable_where_naive_overflows():
+    x = np.array([1000.0, 999.0, -50.0])
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(naive_lse(1.0, x))  # the naive sum overflows to inf
+    exact = 1000.0 + math.log(1 + math.exp(-1.0) + math.exp(-1050.0))
+    assert modern.lse(1.0, x) == pytest.approx(exact, rel=1e-15)
+    # large beta on moderate inputs: the same overflow, the same cure; lse -> max as beta grows
+    y = np.array([3.0, 2.0])
+    assert modern.lse(500.0, y) == pytest.approx(3.0 + math.log1p(math.exp(-500.0)) / 500.0, rel=1e-15)
+    # underflow side: every exp(beta x) is 0 in the naive form, giving -inf
+    z = np.array([-1000.0, -1001.0])
+    with np.errstate(divide="ignore"):
+        assert naive_lse(1.0, z) == -np.inf
+    assert modern.lse(1.0, z) == pytest.approx(-1000.0 + math.log1p(math.exp(-1.0)), rel=1e-15)
+
+
+def test_lse_bounds_and_dtypes():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50, 7)) * 10
+    for beta in (0.01, 1.0, 100.0):
+        v = modern.lse(beta, x)
+        assert np.all(v >= x.max(axis=1) - 1e-12)
+        assert np.all(v <= x.max(axis=1) + math.log(7) / beta + 1e-12)
+    assert modern.lse(1.0, x.astype(np.float32)).dtype == np.float32
+    t = modern.lse(2.0, torch.tensor(x, dtype=torch.float32))
+    assert t.dtype == torch.float32 and torch.allclose(t, torch.logsumexp(2.0 * torch.tensor(x, dtype=torch.float32),
+                                                                           -1) / 2.0)
+    assert isinstance(modern.lse(1.0, np.array([1.0, 2.0])), np.floating)
+
+
+# ------------------------------------------------------------------------------- energy and update
+
+def test_energy_matches_the_formula_and_its_bounds():
+    rng = np.random.default_rng(2)
+    X, xi, beta = rng.normal(size=(5, 3)), rng.normal(size=(40, 3)) * 3, 1.7
+    M = np.linalg.norm(X, axis=1).max()
+    want = -naive_lse(beta, xi @ X.T) + 0.5 * np.sum(xi**2, axis=1) + math.log(5) / beta + 0.5 * M**2
+    E = modern.modern_energy(X, xi, beta)
+    assert E.shape == (40,) and np.allclose(E, want)
+    assert np.all(E >= 0)  # 0 <= E everywhere (Ramsauer et al. 2020, Lemma A1)
+    inside = xi / np.maximum(1, np.linalg.norm(xi, axis=1, keepdims=True) / M)  # pulled into the ball |xi| <= M
+    assert np.all(modern.modern_energy(X, inside, beta) <= 2 * M**2 + 1e-12)
+    assert np.ndim(modern.modern_energy(X, xi[0], beta)) == 0
+
+
+def test_energy_never_rises_under_the_update():
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        p, n = rng.integers(2, 30), rng.integers(2, 20)
+        X = rng.normal(size=(p, n)) * rng.uniform(0.2, 3)
+        xi = rng.normal(size=(16, n)) * 2
+        for beta in (0.01, 0.1, 1.0, 3.0, 30.0):
+            s, E = xi, [modern.modern_energy(X, xi, beta)]
+            for _ in range(8):
+                s = modern.modern_update(X, s, beta)
+                E.append(modern.modern_energy(X, s, beta))
+            rises = np.diff(np.array(E), axis=0)
+            assert rises.max() <= 1e-10 * (1 + np.abs(E[0]).max()), (trial, beta, rises.max())
+
+
+def test_update_is_the_softmax_combination_in_both_backends():
+    rng = np.random.default_rng(4)
+    X, xi = rng.normal(size=(6, 5)), rng.normal(size=(3, 5))
+    z = 0.7 * xi @ X.T
+    w = np.exp(z - z.max(1, keepdims=True))
+    w /= w.sum(1, keepdims=True)
+    assert np.allclose(modern.modern_update(X, xi, 0.7), w @ X)
+    out = modern.modern_update(torch.tensor(X), torch.tensor(xi, dtype=torch.float64), 0.7, steps=3)
+    assert out.dtype == torch.float64 and np.allclose(out.numpy(), modern.modern_update(X, xi, 0.7, steps=3))
+    o32 = modern.modern_update(X.astype(np.float32), xi.astype(np.float32), 0.7)
+    assert o32.dtype == np.float32 and np.allclose(o32, w @ X, atol=1e-5)
+    # torch attention is the same step (Ramsauer et al. 2020, section 3)
+    att = torch.softmax(0.7 * torch.tensor(xi) @ torch.tensor(X).T, -1) @ torch.tensor(X)
+    assert np.allclose(att.numpy(), w @ X)
+
+
+def test_small_beta_averages_large_beta_retrieves():
+    rng = np.random.default_rng(5)
+    X = rng.choice([-1.0, 1.0], size=(10, 100))
+    q = X[3] * np.where(rng.random(100) < 0.2, -1, 1)
+    assert np.allclose(modern.modern_update(X, q, 1e-9), X.mean(0), atol=1e-6)
+    assert np.array_equal(np.sign(modern.modern_update(X, q, 1.0)), X[3])
+
+
+def test_one_step_retrieval_within_the_bound():
+    """Ramsauer et al. (2020), Theorem 5: |T(xi) - x_i| <= 2 (p-1) M exp(-beta (Delta_i - 2 M |xi - x_i|))."""
+    rng = np.random.default_rng(6)
+    for _ in range(10):
+        p, n = 12, 64
+        X = rng.choice([-1.0, 1.0], size=(p, n))
+        delta = modern.separation(X)
+        M = np.sqrt(n)
+        idx = rng.integers(0, p, size=50)
+        radius = rng.uniform(0, 0.25, size=50) * delta[idx] / (2 * M)  # keep Delta_i - 2 M r > 0
+        dirs = rng.normal(size=(50, n))
+        q = X[idx] + dirs / np.linalg.norm(dirs, axis=1, keepdims=True) * radius[:, None]
+        for beta in (0.02, 0.1, 0.5):
+            err = np.linalg.norm(modern.modern_update(X, q, beta) - X[idx], axis=1)
+            bound = modern.one_step_error_bound(X, q, idx, beta)
+            assert np.all(err <= bound * (1 + 1e-9) + 1e-12)
+        # large beta: the bound is tiny, and one step has retrieved the pattern
+        bound = modern.one_step_error_bound(X, q, idx, 1.0)
+        assert bound.max() < 1e-6
+        one = modern.modern_update(X, q, 1.0)
+        assert np.linalg.norm(one - X[idx], axis=1).max() < 1e-6
+        assert np.allclose(modern.modern_update(X, one, 1.0), one, atol=1e-6)  # and it is (numerically) fixed
+
+
+def test_separation_values():
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    # G = [[1,0,1],[0,1,1],[1,1,2]]: Delta = [1-1, 1-1, 2-1]
+    assert modern.separation(X).tolist() == [0.0, 0.0, 1.0]
+    assert modern.separation(torch.tensor(X)).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_effective_patterns_and_weights():
+    X = np.eye(4)
+    w = modern.attention_weights(X, np.zeros(4), 1.0)
+    assert np.allclose(w, 0.25) and modern.effective_patterns(w) == pytest.approx(4.0)
+    assert modern.effective_patterns(np.array([0.0, 1.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_retrieval_rate():
+    rng = np.random.default_rng(7)
+    X = rng.choice([-1.0, 1.0], size=(30, 200))
+    t = np.arange(30)
+    assert modern.retrieval_rate(X, X, t, beta=1.0) == 1.0
+    assert modern.retrieval_rate(X, X, (t + 1) % 30, beta=1.0) == 0.0
+    assert modern.retrieval_rate(X, X, t, beta=1e-8) == 0.0  # the global average is no stored pattern
+
+
+def test_landscape_fixed_points():
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    hot = modern.landscape(X, beta=0.1, resolution=41)
+    assert hot["energy"].shape == (41, 41) and len(hot["fixed_points"]) == 1
+    assert np.allclose(hot["fixed_points"][0], X.mean(0), atol=0.05)  # small beta: one minimum near the mean
+    cold = modern.landscape(X, beta=20.0, resolution=41)
+    fp = cold["fixed_points"][cold["minima"]]
+    assert len(fp) == 3 and all(np.min(np.linalg.norm(fp - x, axis=1)) < 1e-3 for x in X)
+    # every reported fixed point is one: T(xi) = xi
+    assert np.allclose(modern.modern_update(X, cold["fixed_points"], 20.0), cold["fixed_points"], atol=1e-3)
+
+
+# --------------------------------------------------------------------------------- dense memories
+
+def test_dense_energy_values():
+    X = np.array([[1.0, 1.0, -1.0], [1.0, -1.0, 1.0]])
+    s = np.array([1.0, 1.0, 1.0])  # overlaps 1 and 1
+    assert modern.dense_energy(X, s, 3) == -2.0
+    assert modern.dense_energy(X, X, 2).tolist() == [-10.0, -10.0]  # 9 + 1 each
+    assert modern.dense_energy(X, X[0], "exp") == pytest.approx(-(math.e**3 + math.e**-1))
+
+
+def test_dense_update_never_raises_the_energy():
+    rng = np.random.default_rng(8)
+    for F in (2, 3, 4, 5, "exp"):
+        X = rng.choice([-1.0, 1.0], size=(40, 24))
+        S = rng.choice([-1.0, 1.0], size=(30, 24))
+        E = [modern.dense_energy(X, S, F)]
+        for _ in range(4):
+            S = modern.dense_update(X, S, F, sweeps=1, rng=rng)
+            E.append(modern.dense_energy(X, S, F))
+        assert np.all(np.diff(np.array(E), axis=0) <= 1e-9 * np.abs(E[0]).max())
+        assert np.all(modern.dense_update(X, S, F, sweeps=20) == modern.dense_update(X, S, F, sweeps=40))
+
+
+def test_dense_n2_is_classical_hebb():
+    rng = np.random.default_rng(9)
+    X = rng.choice([-1.0, 1.0], size=(9, 50))
+    probes = np.where(rng.random((30, 50)) < 0.2, -1.0, 1.0) * X[rng.integers(0, 9, 30)]
+    dense = modern.dense_update(X, probes, 2, sweeps=30, rng=np.random.default_rng(1))
+    hebb = modern.classical_recall(modern.classical_hebb_weights(X), probes, sweeps=30, rng=np.random.default_rng(1))
+    assert np.array_equal(dense, hebb)
+
+
+def test_dense_capacity_above_classical_at_equal_n():
+    loads = np.array([2, 4, 8, 16, 32, 64, 128])
+    rates = modern.dense_capacity_curve(32, loads, [2, 3, "exp"], trials=2, rng=np.random.default_rng(10))
+    caps = {F: modern.capacity_from_curve(loads, r) for F, r in rates.items()}
+    assert caps[2] < caps[3] <= caps["exp"]
+    assert caps[2] <= 0.138 * 32  # classical: below the Amit-Gutfreund-Sompolinsky limit
+    assert caps[3] > 0.138 * 32
+
+
+def test_capacity_helpers():
+    assert modern.capacity_from_curve([1, 2, 4, 8], [1.0, 0.95, 0.5, 0.95]) == 2
+    assert modern.capacity_from_curve([1, 2], [0.1, 1.0]) == 0
+    assert modern.krotov_hopfield_capacity(100, 2) == pytest.approx(100 / (2 * math.log(100)))
+    assert modern.krotov_hopfield_capacity(100, 3) == pytest.approx(100**2 / (2 * 3 * math.log(100)))
+
+
+def test_classical_recall_fixes_few_patterns():
+    rng = np.random.default_rng(11)
+    X = rng.choice([-1.0, 1.0], size=(3, 100))
+    W = modern.classical_hebb_weights(X)
+    assert np.allclose(W, W.T) and np.all(np.diag(W) == 0)
+    assert np.array_equal(modern.classical_recall(W, X), X)
+
+
+# ------------------------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: modern.lse(0.0, np.ones(3)), "beta must be a positive"),
+    (lambda: modern.lse(-1.0, np.ones(3)), "beta must be a positive"),
+    (lambda: modern.lse(1.0, np.ones((2, 0))), "at least one entry"),
+    (lambda: modern.lse(1.0, np.array([1.0, np.nan])), "NaN"),
+    (lambda: modern.modern_energy(np.ones((3, 4)), np.ones(5), 1.0), "N = 4"),
+    (lambda: modern.modern_energy(np.ones(4), np.ones(4), 1.0), r"shape \(p, N\)"),
+    (lambda: modern.modern_update(np.ones((3, 4)), np.ones((2, 2, 4)), 1.0), r"\(N,\) or \(B, N\)"),
+    (lambda: modern.modern_update(np.ones((3, 4)), np.ones(4), 1.0, steps=0), "steps"),
+    (lambda: modern.separation(np.ones((1, 4))), "p >= 2"),
+    (lambda: modern.one_step_error_bound(np.eye(3), np.ones((2, 3)), 0, 1.0), "one per query"),
+    (lambda: modern.one_step_error_bound(np.eye(3), np.ones(3), 5, 1.0), "indices"),
+    (lambda: modern.dense_energy(np.ones((2, 3)), np.array([1.0, 0.0, 1.0]), 2), r"\+1 and -1"),
+    (lambda: modern.dense_energy(np.ones((2, 3)), np.ones(3), 0), "positive integer n"),
+    (lambda: modern.dense_update(np.ones((2, 3)), np.ones(3), "cosh"), "'exp'"),
+    (lambda: modern.dense_update(np.ones((2, 3)), np.ones(4), 3), "expected N = 3"),
+    (lambda: modern.landscape(np.ones((3, 3)), 1.0), r"\(p, 2\)"),
+])
+def test_bad_input_gets_a_clear_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_each_update_lowers_the_energy_by_half_the_squared_step():
+    """Concave-convex procedure: E(xi) - E(T(xi)) >= |T(xi) - xi|^2 / 2 (E_1 = xi.xi/2 has unit curvature)."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(25, 6)) * 1.5
+    xi = rng.normal(size=(100, 6)) * 3
+    for beta in (0.05, 0.5, 5.0, 50.0):
+        new = modern.modern_update(X, xi, beta)
+        drop = modern.modern_energy(X, xi, beta) - modern.modern_energy(X, new, beta)
+        assert np.all(drop >= 0.5 * np.sum((new - xi) ** 2, axis=1) - 1e-9)
+        # and the inequality is not slack everywhere: it is an equality up to the concave part's curvature
+        assert np.min(drop - 0.5 * np.sum((new - xi) ** 2, axis=1)) < 0.5 * np.max(drop)
+
+
+def test_torch_paths_keep_dtype_and_agree():
+    rng = np.random.default_rng(13)
+    X, xi = rng.choice([-1.0, 1.0], size=(8, 30)), rng.normal(size=(5, 30))
+    idx = np.arange(5)
+    for dtype in (torch.float32, torch.float64):
+        Xt, xt = torch.tensor(X, dtype=dtype), torch.tensor(xi, dtype=dtype)
+        e = modern.modern_energy(Xt, xt, 0.3)
+        b = modern.one_step_error_bound(Xt, xt, idx, 0.3)
+        assert e.dtype == dtype and b.dtype == dtype
+        tol = 1e-4 if dtype == torch.float32 else 1e-12
+        assert np.allclose(e.numpy(), modern.modern_energy(X, xi, 0.3), rtol=tol)
+        assert np.allclose(b.numpy(), modern.one_step_error_bound(X, xi, idx, 0.3), rtol=tol)
+    out = modern.dense_update(torch.tensor(X), torch.tensor(X[:2]), 3)
+    assert isinstance(out, torch.Tensor) and torch.equal(out, torch.tensor(X[:2]))
+
+
+def test_widget_draws_the_landscape():
+    import matplotlib.pyplot as plt
+
+    from course_lib.widgets import ch06
+
+    X = np.array([[1.0, 0.25], [1.0, -0.25], [-0.7, 0.8], [-0.6, -0.9]])
+    fig = ch06.draw_landscape(X, 5.0, resolution=41)
+    assert "3 minima" in fig.axes[0].get_title()
+    plt.close(fig)
+    box = ch06.beta_explorer(X, beta=0.5)
+    assert box.children[1].children[0].value == pytest.approx(0.5)
