@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: help course test lab exercises check-exercises bench lint clean
+.PHONY: help course test lab exercises check-exercises bench lint clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -18,10 +18,22 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install the course (done by every other target)
 
+# --- browser for tests/test_browser.py (Debian's Chromium, driven by Playwright for Python) -----------
+# The stamp is written only once Chromium is installed; without root or apt-get the script says how to
+# install it and the browser test skips, saying why.
+BROWSER := $(VENV)/.browser
+
+$(BROWSER): scripts/install-browser.sh
+	@if scripts/install-browser.sh; then test -x "$${COURSE_CHROMIUM:-/usr/bin/chromium}" && touch $@ || true; \
+	else echo "install-browser.sh failed: tests/test_browser.py will skip" >&2; fi
+
+browser: $(BROWSER)  ## install Debian's Chromium for the browser test (root; skipped with a note otherwise)
+# --- end of browser ------------------------------------------------------------------------------------
+
 course: $(STAMP)  ## run the whole course end to end (FAST; FULL=1 for the full-size run)
 	$(BIN)/course run $(if $(FULL),--full,--fast) --jobs $(JOBS)
 
-test: $(STAMP)  ## run the whole test suite (unit, notebooks, exercises, grader)
+test: $(STAMP) $(BROWSER)  ## run the whole test suite (unit, notebooks, exercises, grader)
 	MPLBACKEND=Agg COURSE_FAST=1 $(BIN)/pytest -n $(JOBS) --dist loadfile -q
 
 lab: $(STAMP)  ## open JupyterLab in the course's environment
