@@ -1,14 +1,19 @@
-"""The classical Hopfield network: energy, local fields and single-flip energy changes.
+"""The classical Hopfield network: energy, fields, learning rules, dynamics and capacity.
 
 Spins are +-1. Every function takes one state (N,) or a batch (B, N) and returns the
-matching leading shape. Chapters 02 and 03 add learning rules and dynamics here.
+matching leading shape; stored patterns are a (p, N) array. Chapter 01 uses the energy,
+fields and flips; chapter 02 the learning rules (Hebb, centred Hebb, pseudoinverse, Storkey);
+chapter 03 the dynamics (sync_step, async_sweep, recall) and the capacity measurements.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from .validate import as_bias, as_spins, as_weights
+from .validate import as_bias, as_patterns, as_spins, as_weights
 
 
 def energy(W, states, b=None) -> np.ndarray | float:
@@ -47,3 +52,457 @@ def flip_energy_change(W, states, i: int, b=None) -> np.ndarray | float:
     h_i = s @ W[i] + (0.0 if b is None else b[i])
     delta = 2.0 * s[..., i] * (h_i - W[i, i] * s[..., i])
     return float(delta) if s.ndim == 1 else delta
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 02: learning rules
+# ----------------------------------------------------------------------------------------------
+
+def _finish(W: np.ndarray, zero_diagonal: bool) -> np.ndarray:
+    W = (W + W.T) / 2  # exact symmetry, whatever the rounding of the products
+    if zero_diagonal:
+        np.fill_diagonal(W, 0.0)
+    return W
+
+
+def hebbian_weights(patterns, zero_diagonal: bool = True) -> np.ndarray:
+    """Hebb's rule W = (1/N) sum_mu x^mu (x^mu)^T = X^T X / N for patterns X (p, N) -> W (N, N).
+
+    The diagonal is set to zero unless ``zero_diagonal=False``. A single pattern (N,) is allowed.
+    """
+    X = as_patterns(patterns)
+    return _finish(X.T @ X / X.shape[1], zero_diagonal)
+
+
+def centered_hebbian_weights(patterns, zero_diagonal: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Hebb on centred patterns: returns ``(W, b)`` with W = (1/N) sum (x - a)(x - a)^T, b = -W a.
+
+    ``a`` (N,) is the mean pattern. The field is h = W s + b = W (s - a): the dynamics see a
+    state's deviation from the mean. Shapes: patterns (p, N) -> W (N, N), b (N,).
+    """
+    X = as_patterns(patterns)
+    a = X.mean(axis=0)
+    D = X - a
+    W = _finish(D.T @ D / X.shape[1], zero_diagonal)
+    return W, -(W @ a)
+
+
+def pseudoinverse_weights(patterns, zero_diagonal: bool = True) -> np.ndarray:
+    """The projection rule W = X^T (X X^T)^+ X for patterns X (p, N): W projects onto their span.
+
+    In the column convention (patterns as columns of an N x p matrix) this reads X (X^T X)^-1 X^T.
+    With the full diagonal every stored pattern satisfies W x = x exactly. The Moore-Penrose
+    inverse ``(X X^T)^+`` also covers linearly dependent patterns. Zero diagonal by default.
+    """
+    X = as_patterns(patterns)
+    gram = X @ X.T
+    return _finish(X.T @ np.linalg.pinv(gram, hermitian=True) @ X, zero_diagonal)
+
+
+def storkey_weights(patterns, initial=None) -> np.ndarray:
+    """Storkey's (1997) incremental rule, one pattern x at a time, starting from W = 0:
+
+        W_ij += (x_i x_j - x_i h_ji - h_ij x_j) / N,   h_ij = sum_{k != i, j} W_ik x_k,
+
+    with the weights of the patterns learnt so far. Patterns (p, N) -> W (N, N), always with a
+    zero diagonal (the rule's sums leave out k = i). ``initial`` continues learning from an earlier
+    result: storkey_weights(X[k:], initial=storkey_weights(X[:k])) == storkey_weights(X).
+    """
+    X = as_patterns(patterns)
+    n = X.shape[1]
+    if initial is None:
+        W = np.zeros((n, n))
+    else:
+        W = as_weights(initial, name="initial").copy()
+        if W.shape != (n, n) or not np.allclose(W, W.T) or np.any(np.diag(W) != 0):
+            raise ValueError(f"initial must be a symmetric ({n}, {n}) matrix with zero diagonal, "
+                             "as storkey_weights returns")
+    for x in X:
+        h = W @ x  # h_i = sum_{k != i} W_ik x_k, as W_ii = 0
+        # h_ij = h_i - W_ij x_j, so x_i h_ji + h_ij x_j = x_i h_j + h_i x_j - 2 W_ij (x_i^2 = x_j^2 = 1)
+        W *= 1.0 + 2.0 / n
+        W += (np.outer(x, x - h) - np.outer(h, x)) / n
+        np.fill_diagonal(W, 0.0)  # the rule never uses W_ii (k != i); keep it zero
+    return _finish(W, True)
+
+
+def crosstalk(patterns, W=None) -> np.ndarray:
+    """Crosstalk of each stored pattern: C^nu_i = x^nu_i h^nu_i - (N - 1)/N, shape (p, N).
+
+    With Hebb's rule and a zero diagonal, x_i h_i = (N - 1)/N + C_i: the signal of the pattern
+    itself plus interference from all the others. Unit i of pattern nu is stable iff C_i >= -(N-1)/N.
+    ``W`` defaults to the Hebbian weights of ``patterns``.
+    """
+    X = as_patterns(patterns)
+    W = hebbian_weights(X) if W is None else as_weights(W)
+    n = X.shape[1]
+    return X * local_field(W, X) - (n - 1) / n
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 03: dynamics
+# ----------------------------------------------------------------------------------------------
+
+def _sign_keep(h: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """sign(h), keeping the current spin where h == 0 (so a tie never moves a unit)."""
+    return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
+
+
+def overlap(a, b) -> np.ndarray | float:
+    """m = a . b / N along the last axis (broadcasting the leading ones): in [-1, 1], 1 = identical."""
+    a = as_spins(a, name="a")
+    b = as_spins(b, n=a.shape[-1], name="b")
+    m = np.sum(a * b, axis=-1) / a.shape[-1]
+    return float(m) if np.ndim(m) == 0 else m
+
+
+def overlap_matrix(states, patterns) -> np.ndarray:
+    """M[k, mu] = s_k . x^mu / N for states (B, N) and patterns (p, N): shape (B, p)."""
+    S = np.atleast_2d(as_spins(states))
+    X = as_patterns(patterns)
+    if X.shape[1] != S.shape[1]:
+        raise ValueError(f"patterns have {X.shape[1]} units, states have {S.shape[1]}")
+    return S @ X.T / S.shape[1]
+
+
+def sync_step(W, states, b=None) -> np.ndarray:
+    """One synchronous update s' = sign(W s + b) of every unit at once (a unit with h_i = 0 keeps s_i).
+
+    One state (N,) or a batch (B, N); returns a new array of the same shape.
+    """
+    W = as_weights(W)
+    s = as_spins(states, n=W.shape[0])
+    return _sign_keep(local_field(W, s, b), s)
+
+
+def _order(n: int, rng, order) -> np.ndarray:
+    if order is not None:
+        order = np.asarray(order)
+        if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer) or order.min(initial=0) < 0 \
+                or order.max(initial=0) >= n:
+            raise ValueError(f"order must be a 1-D array of unit indices in [0, {n}), got {order!r}")
+        return order
+    if rng is None:
+        return np.arange(n)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0), or None")
+    return rng.permutation(n)
+
+
+def _sweep_inplace(WT: np.ndarray, S: np.ndarray, H: np.ndarray, order: np.ndarray,
+                   group: np.ndarray | None = None) -> np.ndarray:
+    """Asynchronous updates of the units in ``order`` on every row of S (R, N), in place.
+
+    H (R, N) holds the current fields. ``WT`` is W^T (N, N), or a stack (K, N, N) with ``group``
+    (R,) naming each row's matrix. After flipping s_i by d, every field moves by d W[:, i]
+    (row i of W^T), so a flip costs O(N) and a unit nobody flips costs O(R). A row whose units all
+    agree with their fields cannot flip during the sweep (its fields change only through its own
+    flips), so only the other rows are swept. Returns the flip count per row.
+    """
+    flips = np.zeros(S.shape[0], dtype=np.int64)
+    live = np.flatnonzero(np.any(S * H < 0, axis=1))
+    if live.size == 0:
+        return flips
+    whole = live.size == S.shape[0]
+    sub_S, sub_H = (S, H) if whole else (S[live], H[live])
+    sub_g = group if (group is None or whole) else group[live]
+    sub_f = flips if whole else np.zeros(live.size, dtype=np.int64)
+    for i in order:
+        rows = np.nonzero(sub_S[:, i] * sub_H[:, i] < 0)[0]  # units that disagree with their field flip
+        if rows.size:
+            s_old = sub_S[rows, i]
+            sub_S[rows, i] = -s_old
+            sub_H[rows] -= (2.0 * s_old)[:, None] * (WT[i] if sub_g is None else WT[sub_g[rows], i])
+            sub_f[rows] += 1
+    if not whole:
+        S[live], H[live], flips[live] = sub_S, sub_H, sub_f
+    return flips
+
+
+def async_sweep(W, states, rng: np.random.Generator | None = None, b=None, order=None,
+                sweeps: int = 1) -> np.ndarray:
+    """Asynchronous sweeps: units updated one at a time, s_i <- sign(h_i), each unit once per sweep.
+
+    The order of each sweep is ``order`` if given, else a fresh ``rng.permutation(N)``, else 0..N-1;
+    the same order is used for every state of a batch (B, N), and every probe sees the units it has
+    already updated (exactly as a per-unit loop would). A unit with h_i = 0 keeps its value. Fields
+    are updated incrementally: O(B N^2) for the first field, then O(N) per flip. Returns a new array.
+    """
+    if not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
+        raise ValueError(f"sweeps must be a positive integer, got {sweeps!r}")
+    W = as_weights(W)
+    s = as_spins(states, n=W.shape[0])
+    S = np.atleast_2d(s).copy()
+    H = local_field(W, S, b)
+    WT = np.ascontiguousarray(W.T)
+    for _ in range(sweeps):
+        _sweep_inplace(WT, S, H, _order(W.shape[0], rng, order))
+    return S if s.ndim == 2 else S[0]
+
+
+def recall_steps(W, probe, rng: np.random.Generator | None = None, order=None, b=None,
+                 max_sweeps: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Asynchronous recall of ONE probe (N,), recorded update by update (for figures and widgets).
+
+    Returns ``(states (T+1, N), energies (T+1,), units (T,))``: the state and energy before any
+    update and after each single-unit update, and which unit each update visited (changed or not).
+    Sweeps follow :func:`async_sweep`'s order rule; recording stops after a sweep that flips nothing.
+    """
+    W = as_weights(W)
+    s = as_spins(probe, n=W.shape[0], name="probe")
+    if s.ndim != 1:
+        raise ValueError(f"recall_steps follows one probe of shape (N,), got shape {s.shape}")
+    bvec = np.zeros(W.shape[0]) if b is None else as_bias(b, W.shape[0])
+    s = s.copy()
+    states, units = [s.copy()], []
+    for _ in range(max_sweeps):
+        changed = False
+        for i in _order(W.shape[0], rng, order):
+            h_i = W[i] @ s + bvec[i]
+            if s[i] * h_i < 0:
+                s[i] = -s[i]
+                changed = True
+            states.append(s.copy())
+            units.append(int(i))
+        if not changed:
+            break
+    S = np.array(states)
+    return S, energy(W, S, None if b is None else bvec), np.array(units, dtype=np.int64)
+
+
+@dataclass
+class RecallResult:
+    """What :func:`recall` returns. Batch shapes: states (B, N), converged (B,), sweeps (B,),
+    energies (T + 1, B) with T the number of sweeps run (row 0 is the probes' energy)."""
+
+    states: np.ndarray
+    converged: np.ndarray
+    energies: np.ndarray
+    sweeps: np.ndarray
+
+    def __iter__(self):  # final, converged, energies = recall(...)
+        return iter((self.states, self.converged, self.energies))
+
+
+def recall(W, probes, mode: str = "async", max_sweeps: int = 100, rng: np.random.Generator | None = None,
+           b=None, order=None) -> RecallResult:
+    """Run the dynamics from each probe until a fixed point or ``max_sweeps`` sweeps.
+
+    ``mode="async"``: sweeps of single-unit updates (a new ``rng`` permutation per sweep, or the
+    fixed ``order``, or 0..N-1); a probe has converged when a whole sweep flips nothing.
+    ``mode="sync"``: s <- sign(W s + b) for all units at once; converged when s' = s (a probe in a
+    2-cycle never converges). Ties h_i = 0 keep the unit. Probes (N,) or (B, N); result shapes
+    follow (see :class:`RecallResult`). Energies E = -1/2 s^T W s - b^T s after every sweep.
+    """
+    if mode not in ("async", "sync"):
+        raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
+    if not isinstance(max_sweeps, (int, np.integer)) or max_sweeps < 1:
+        raise ValueError(f"max_sweeps must be a positive integer, got {max_sweeps!r}")
+    W = as_weights(W)
+    n = W.shape[0]
+    single = as_spins(probes, n=n, name="probes").ndim == 1
+    S = np.atleast_2d(as_spins(probes, n=n, name="probes")).copy()
+    bb = as_bias(b, n)
+    bvec = np.zeros(n) if bb is None else bb
+    H = S @ W.T + bvec
+    WT = np.ascontiguousarray(W.T)
+    done = np.zeros(S.shape[0], dtype=bool)
+    sweeps = np.zeros(S.shape[0], dtype=np.int64)
+    energies = [-0.5 * np.sum(S * (H + bvec), axis=1)]
+    for _ in range(max_sweeps):
+        active = np.flatnonzero(~done)
+        if active.size == 0:
+            break
+        if mode == "async":
+            sub_S, sub_H = S[active], H[active]
+            flips = _sweep_inplace(WT, sub_S, sub_H, _order(n, rng, order))
+            S[active], H[active] = sub_S, sub_H
+            changed = flips > 0
+        else:
+            new = _sign_keep(H[active], S[active])
+            changed = np.any(new != S[active], axis=1)
+            S[active] = new
+            H[active] = new @ W.T + bvec
+        sweeps[active] += 1
+        done[active[~changed]] = True
+        energies.append(-0.5 * np.sum(S * (H + bvec), axis=1))
+    E = np.array(energies)
+    if single:
+        return RecallResult(S[0], done[0], E[:, 0], sweeps[0])
+    return RecallResult(S, done, E, sweeps)
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 03: spurious states, basins and capacity
+# ----------------------------------------------------------------------------------------------
+
+ALPHA_C_AGS = 0.138  # Amit, Gutfreund and Sompolinsky (1985): retrieval breaks down at p/N = 0.138
+
+
+def classify_states(states, patterns) -> np.ndarray:
+    """Label each state (B, N) against the stored patterns (p, N); returns a (B,) array of strings:
+
+    ``"pattern"`` (equal to some x^mu), ``"inverted"`` (equal to some -x^mu), ``"mixture"`` (equal to
+    sign(+-x^a +-x^b +-x^c) for the three patterns it overlaps most, signs taken from the overlaps),
+    or ``"other"``.
+    """
+    S = np.atleast_2d(as_spins(states))
+    X = as_patterns(patterns)
+    M = overlap_matrix(S, X)
+    labels = np.full(S.shape[0], "other", dtype=object)
+    labels[np.any(M == 1.0, axis=1)] = "pattern"
+    labels[np.any(M == -1.0, axis=1)] = "inverted"
+    if X.shape[0] >= 3:
+        top = np.argsort(-np.abs(M), axis=1)[:, :3]
+        signs = np.sign(np.take_along_axis(M, top, axis=1))
+        mix = np.sign(np.einsum("bk,bkn->bn", signs, X[top]))
+        is_mix = np.all(mix == S, axis=1) & (labels == "other")
+        labels[is_mix] = "mixture"
+    return labels
+
+
+def basin_curve(W, patterns, noise_levels, trials: int, rng: np.random.Generator, b=None,
+                max_sweeps: int = 50) -> np.ndarray:
+    """Fraction of probes that return exactly to their pattern, for each noise level: shape (L,).
+
+    Each of ``trials`` copies of every pattern (p, N) is corrupted by flipping each unit with
+    probability ``noise`` (independently), then run by asynchronous :func:`recall`; all levels
+    and trials go through the dynamics as one batch.
+    """
+    X = as_patterns(patterns)
+    levels = np.asarray(noise_levels, dtype=float)
+    if levels.ndim != 1 or np.any((levels < 0) | (levels > 1)):
+        raise ValueError(f"noise_levels must be a 1-D array of flip probabilities in [0, 1], got {noise_levels!r}")
+    if not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    targets = np.tile(X, (len(levels) * trials, 1))
+    flip_p = np.repeat(levels, trials * X.shape[0])[:, None]
+    probes = np.where(rng.random(targets.shape) < flip_p, -targets, targets)
+    final = recall(W, probes, mode="async", max_sweeps=max_sweeps, rng=rng, b=b).states
+    hit = np.all(final == targets, axis=1)
+    return hit.reshape(len(levels), -1).mean(axis=1)
+
+
+def one_step_error(alpha) -> np.ndarray | float:
+    """Gaussian theory of the one-step error: P(unit of a stored pattern flips) = Phi(-1/sqrt(alpha)).
+
+    The crosstalk on a unit of a Hebbian pattern is a sum of (p-1)(N-1) random +-1/N terms, of
+    variance ~ p/N = alpha, against a signal of ~1.
+    """
+    a = np.asarray(alpha, dtype=float)
+    if np.any(a <= 0):
+        raise ValueError("alpha = p/N must be positive")
+    out = 0.5 * np.vectorize(math.erfc)(1.0 / np.sqrt(2.0 * a))
+    return float(out) if out.ndim == 0 else out
+
+
+def one_step_error_exact(n: int, p: int) -> float:
+    """Exact P(unit i of a stored random pattern is unstable) for Hebb, zero diagonal, N = n units.
+
+    N x_i h_i = (N - 1) + X, where X is a sum of M = (p - 1)(N - 1) independent +-1 terms, i.e.
+    X = 2K - M with K ~ Binomial(M, 1/2). The unit flips iff X < -(N - 1) (a tie keeps it).
+    """
+    if n < 2 or p < 1:
+        raise ValueError(f"need n >= 2 units and p >= 1 patterns, got n={n}, p={p}")
+    m = (p - 1) * (n - 1)
+    kmax = math.ceil((m - n + 1) / 2) - 1  # largest K with 2K - M < -(N - 1)
+    if kmax < 0:
+        return 0.0
+    k = np.arange(kmax + 1)
+    logpmf = (math.lgamma(m + 1) - np.array([math.lgamma(x + 1) + math.lgamma(m - x + 1) for x in k])
+              - m * math.log(2.0))
+    top = logpmf.max()
+    return float(np.exp(top) * np.sum(np.exp(logpmf - top)))
+
+
+def mceliece_capacity(n) -> np.ndarray | float:
+    """N / (2 ln N): the largest p for which a given stored pattern is, with probability -> 1 as
+    N -> infinity, an exact fixed point of Hebb's rule (McEliece, Posner, Rodemich, Venkatesh 1987).
+    Requiring all p patterns to be fixed points at once gives N / (4 ln N)."""
+    arr = np.asarray(n, dtype=float)
+    if np.any(arr < 2):
+        raise ValueError("N must be at least 2")
+    out = arr / (2 * np.log(arr))
+    return float(out) if out.ndim == 0 else out
+
+
+@dataclass
+class CapacityCurve:
+    """What :func:`capacity_curve` returns; every array has one entry per load (L,) unless noted.
+
+    ``stable_fraction``: fraction of stored patterns that are exact fixed points.
+    ``bit_error``: fraction of units of stored patterns that the first update would flip.
+    ``overlap``: mean final overlap m of the probes with their pattern after asynchronous recall
+    (``overlap_trials`` (L, trials) per trial). ``recalled``: fraction of probes ending exactly in
+    their pattern.
+    """
+
+    n: int
+    alphas: np.ndarray
+    p: np.ndarray
+    stable_fraction: np.ndarray
+    bit_error: np.ndarray
+    overlap: np.ndarray
+    overlap_trials: np.ndarray
+    recalled: np.ndarray
+
+
+def _stacked_weights(X: np.ndarray, rule: str) -> np.ndarray:
+    """Weights for a stack of pattern sets X (K, p, N) -> (K, N, N)."""
+    if rule == "hebb":
+        W = np.matmul(X.transpose(0, 2, 1), X) / X.shape[2]
+        W[:, np.arange(X.shape[2]), np.arange(X.shape[2])] = 0.0
+        return W
+    fn = {"pseudoinverse": pseudoinverse_weights, "storkey": storkey_weights}[rule]
+    return np.stack([fn(x) for x in X])
+
+
+def capacity_curve(n: int, alphas, trials: int = 10, rng: np.random.Generator | None = None,
+                   rule: str = "hebb", noise: float = 0.0, n_probes: int = 32,
+                   max_sweeps: int = 30) -> CapacityCurve:
+    """Measure storage against load alpha = p/N with random patterns, ``trials`` networks per load.
+
+    For each load, p = round(alpha N) random +-1 patterns are stored with ``rule`` ("hebb",
+    "pseudoinverse" or "storkey"). Every stored pattern is tested for one-step stability; then up to
+    ``n_probes`` of them per network, each corrupted with flip probability ``noise``, run by
+    asynchronous sweeps (a random order per sweep, all trials and probes as one batch) until no unit
+    flips or ``max_sweeps``. Memory: trials are processed in chunks of about 100 MB of weights.
+    """
+    if rule not in ("hebb", "pseudoinverse", "storkey"):
+        raise ValueError(f"rule must be 'hebb', 'pseudoinverse' or 'storkey', got {rule!r}")
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    a = np.asarray(alphas, dtype=float)
+    if a.ndim != 1 or np.any(a <= 0):
+        raise ValueError("alphas must be a 1-D array of positive loads p/N")
+    if not 0 <= noise <= 1:
+        raise ValueError(f"noise must be a flip probability in [0, 1], got {noise}")
+    rng = np.random.default_rng() if rng is None else rng
+    ps = np.maximum(1, np.rint(a * n).astype(int))
+    chunk = max(1, min(trials, int(1.25e7 // (n * n))))
+    stable, bits, over, hits = (np.zeros((len(a), trials)) for _ in range(4))
+    for li, p in enumerate(ps):
+        for start in range(0, trials, chunk):
+            k = min(chunk, trials - start)
+            X = 2.0 * rng.integers(0, 2, size=(k, p, n), dtype=np.int8) - 1.0
+            W = _stacked_weights(X, rule)
+            # X W = (X X^T) X / N - (p / N) X for Hebb (the diagonal removed): O(p^2 N), not O(p N^2)
+            H0 = np.matmul(X, W) if rule != "hebb" else np.matmul(np.matmul(X, X.transpose(0, 2, 1)), X) / n - p / n * X
+            ok = X * H0 >= 0  # a tie keeps the unit, so h_i = 0 counts as stable
+            sl = slice(start, start + k)
+            stable[li, sl] = ok.all(axis=2).mean(axis=1)
+            bits[li, sl] = 1 - ok.mean(axis=(1, 2))
+            q = min(p, n_probes)
+            T = X[:, :q].reshape(k * q, n)
+            S = np.where(rng.random(T.shape) < noise, -T, T)
+            group = np.repeat(np.arange(k), q)
+            H = np.matmul(S.reshape(k, q, n), W).reshape(k * q, n)
+            for _ in range(max_sweeps):  # a row that flips nothing in a sweep is a fixed point: it stays put
+                if not _sweep_inplace(W, S, H, rng.permutation(n), group).any():
+                    break
+            m = np.sum(S * T, axis=1).reshape(k, q) / n
+            over[li, sl] = m.mean(axis=1)
+            hits[li, sl] = (m == 1.0).mean(axis=1)
+    return CapacityCurve(n=int(n), alphas=a, p=ps, stable_fraction=stable.mean(axis=1),
+                         bit_error=bits.mean(axis=1), overlap=over.mean(axis=1), overlap_trials=over,
+                         recalled=hits.mean(axis=1))

@@ -1,0 +1,175 @@
+"""Checks for chapter 02 (Hebbian learning)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import hopfield
+from ._core import expect, expect_close, random_spins, rng_for, run_cases
+
+
+def _sylvester(k: int) -> np.ndarray:
+    H = np.array([[1.0]])
+    for _ in range(k):
+        H = np.block([[H, H], [H, -H]])
+    return H
+
+
+def _sync_recall(W, probes, max_steps):
+    S = np.array(probes, dtype=float)
+    for _ in range(max_steps):
+        new = hopfield.sync_step(W, S)
+        if np.array_equal(new, S):
+            break
+        S = new
+    return S
+
+
+def hebbian_weights(fn) -> None:
+    """The learner's ``hebbian_weights(patterns)``: W = X^T X / N with a zero diagonal."""
+    rng = rng_for("hebbian_weights")
+
+    def values():
+        P = random_spins(rng, 4, 11)
+        W = np.asarray(fn(P), dtype=float)
+        expect(W.shape == (11, 11), f"4 patterns of N = 11 units should give an 11 x 11 matrix, got {W.shape}")
+        expect(np.allclose(W, W.T), "W is not symmetric: each pattern adds an outer product x x^T")
+        expect(np.allclose(np.diag(W), 0), "the diagonal must be zero: a neuron does not feed itself")
+        ref = hopfield.hebbian_weights(P)
+        expect(not np.allclose(W, ref * 11), "right pattern of signs, but 11 times too big: divide by N")
+        expect(not np.allclose(W, ref * 11 / 4), "you divided by the number of patterns p; divide by N")
+        expect_close(W, ref, "right shape and symmetry, wrong values: W_ij = (1/N) sum_mu x^mu_i x^mu_j")
+
+    def one_pattern():
+        P = random_spins(rng, 1, 6)
+        expect_close(fn(P), hopfield.hebbian_weights(P), "wrong for a single pattern (p = 1): W = (x x^T - I) / N")
+
+    def orthogonal():
+        P = _sylvester(4)[1:5]
+        W = np.asarray(fn(P), dtype=float)
+        expect_close(P @ W, (1 - 4 / 16) * P,
+                     "for orthogonal patterns W x should equal (1 - p/N) x: check the sum over patterns")
+
+    def many_units():
+        P = random_spins(rng, 30, 200)
+        expect_close(fn(P), hopfield.hebbian_weights(P), "wrong on a larger case (p = 30, N = 200)")
+
+    def untouched():
+        P = random_spins(rng, 3, 5)
+        before = P.copy()
+        fn(P)
+        expect(np.array_equal(P, before), "your function changed the patterns passed in")
+
+    run_cases("hebbian_weights", fn, [("random patterns", values), ("one pattern", one_pattern),
+                                      ("orthogonal patterns", orthogonal), ("larger network", many_units),
+                                      ("input untouched", untouched)],
+              library_twin=hopfield.hebbian_weights)
+
+
+def crosstalk(fn) -> None:
+    """The learner's ``crosstalk(patterns)``: C = x_i h_i - (N - 1)/N under Hebb, shape (p, N)."""
+    rng = rng_for("crosstalk")
+
+    def values():
+        P = random_spins(rng, 5, 40)
+        got = np.asarray(fn(P), dtype=float)
+        expect(got.shape == P.shape, f"one crosstalk per unit of each pattern: shape {P.shape}, got {got.shape}")
+        ref = hopfield.crosstalk(P)
+        expect(not np.allclose(got, ref + (40 - 1) / 40), "you returned x_i h_i: subtract the signal (N - 1)/N")
+        expect(not np.allclose(got, ref + (40 - 1) / 40 - 1),
+               "you subtracted 1 as the signal: with a zero diagonal the pattern's own term is (N - 1)/N")
+        expect_close(got, ref, "wrong crosstalk: compute h = W x with Hebb's W (zero diagonal), then x_i h_i - (N-1)/N")
+
+    def orthogonal():
+        P = _sylvester(5)[3:10]
+        expect_close(fn(P), np.full(P.shape, -(7 - 1) / 32),
+                     "for orthogonal patterns the crosstalk is the same on every unit: -(p - 1)/N")
+
+    def one_pattern():
+        P = random_spins(rng, 1, 9)
+        expect_close(fn(P), np.zeros((1, 9)), "with a single stored pattern there is nothing to cross-talk: C = 0")
+
+    def parity():
+        P = random_spins(rng, 8, 61)
+        got = np.asarray(fn(P), dtype=float) * 61
+        expect_close(got, hopfield.crosstalk(P) * 61, "wrong on a larger case (p = 8, N = 61)")
+
+    run_cases("crosstalk", fn, [("random patterns", values), ("orthogonal patterns", orthogonal),
+                                ("one pattern", one_pattern), ("larger case", parity)],
+              library_twin=hopfield.crosstalk)
+
+
+def recall_sync(fn) -> None:
+    """The learner's ``recall_sync(W, probes, max_steps)``: s <- sign(W s) until nothing changes."""
+    rng = rng_for("recall_sync")
+
+    def letters_like():
+        X = random_spins(rng, 3, 50)
+        W = hopfield.hebbian_weights(X)
+        probes = np.where(rng.random((6, 50)) < 0.1, -np.repeat(X, 2, axis=0), np.repeat(X, 2, axis=0))
+        got = np.asarray(fn(W, probes, 20), dtype=float)
+        expect(got.shape == probes.shape, f"a batch of probes {probes.shape} should give final states of that "
+               f"shape, got {got.shape}")
+        expect_close(got, _sync_recall(W, probes, 20), "wrong final states: repeat s <- sign(W s) for the whole "
+                     "batch until s stops changing")
+
+    def ties_keep():
+        W = np.array([[0.0, 1.0, -1.0], [1.0, 0.0, 1.0], [-1.0, 1.0, 0.0]])
+        s = np.array([[1.0, 1.0, 1.0], [-1.0, 1.0, 1.0]])
+        one = np.asarray(fn(W, s, 1), dtype=float)
+        expect(np.all(np.isin(one, [-1.0, 1.0])), "after one step a state has a 0 in it: np.sign(0) = 0, so "
+               "where h_i = 0 keep the unit's current value")
+        got = np.asarray(fn(W, s, 10), dtype=float)
+        expect_close(got, _sync_recall(W, s, 10), "wrong where a field is exactly 0: a tie keeps the unit")
+
+    def two_cycle():
+        W = np.array([[0.0, -1.0], [-1.0, 0.0]])
+        s = np.array([[1.0, 1.0]])
+        for steps in (3, 4):
+            got = np.asarray(fn(W, s, steps), dtype=float)
+            expect_close(got, _sync_recall(W, s, steps),
+                         f"with max_steps={steps} on a 2-cycle, stop after exactly max_steps updates")
+
+    def untouched():
+        X = random_spins(rng, 2, 20)
+        W = hopfield.hebbian_weights(X)
+        probes = random_spins(rng, 3, 20)
+        before = probes.copy()
+        fn(W, probes, 5)
+        expect(np.array_equal(probes, before), "your function changed the probes passed in: work on a copy")
+
+    run_cases("recall_sync", fn, [("corrupted patterns", letters_like), ("zero fields", ties_keep),
+                                  ("2-cycle", two_cycle), ("input untouched", untouched)],
+              library_twin=hopfield.recall)
+
+
+def pseudoinverse_weights(fn) -> None:
+    """The learner's ``pseudoinverse_weights(patterns)``: the projection rule with zero diagonal."""
+    rng = rng_for("pseudoinverse_weights")
+
+    def values():
+        P = random_spins(rng, 5, 16)
+        W = np.asarray(fn(P), dtype=float)
+        expect(W.shape == (16, 16), f"expected a 16 x 16 matrix, got {W.shape}")
+        expect(np.allclose(np.diag(W), 0), "set the diagonal to zero after building the projection")
+        ref = hopfield.pseudoinverse_weights(P)
+        expect(not np.allclose(W, ref / 16), "do not divide by N: the projection already has the right scale")
+        expect_close(W, ref,
+                     "wrong values: W = X^T (X X^T)^-1 X for patterns as rows X (p, N), then zero the diagonal")
+
+    def correlated():
+        base = random_spins(rng, 1, 30)
+        P = np.where(rng.random((6, 30)) < 0.15, -base, base)  # six patterns close to one another
+        W = np.asarray(fn(P), dtype=float)
+        h = P @ W.T
+        expect(np.all(np.sign(h) == P), "strongly correlated patterns must still be fixed points: "
+               "check the inverse of the p x p overlap matrix X X^T")
+
+    def orthogonal():
+        P = _sylvester(4)[2:6]
+        expect_close(fn(P), hopfield.hebbian_weights(P),
+                     "for orthogonal patterns the projection rule must equal Hebb's rule")
+
+    run_cases("pseudoinverse_weights", fn, [("random patterns", values), ("correlated patterns", correlated),
+                                            ("orthogonal patterns", orthogonal)],
+              library_twin=hopfield.pseudoinverse_weights)

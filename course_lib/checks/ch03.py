@@ -1,0 +1,155 @@
+"""Checks for chapter 03 (dynamics and capacity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import hopfield
+from ._core import expect, expect_close, random_spins, rng_for, run_cases
+
+
+def _sym(rng: np.random.Generator, n: int, diag: float = 0.0) -> np.ndarray:
+    a = rng.normal(size=(n, n))
+    W = (a + a.T) / 2
+    np.fill_diagonal(W, diag)
+    return W
+
+
+def async_sweep(fn) -> None:
+    """The learner's ``async_sweep(W, states, order)``: units updated one by one, energy never rising."""
+    rng = rng_for("async_sweep")
+
+    def one_state():
+        W, s = _sym(rng, 12), random_spins(rng, 12)
+        order = rng.permutation(12)
+        got = np.asarray(fn(W, s, order), dtype=float)
+        expect(got.shape == s.shape, f"one state (N,) in, one state out: expected shape {s.shape}, got {got.shape}")
+        sync = hopfield.sync_step(W, s)
+        want = hopfield.async_sweep(W, s, order=order)
+        expect(not (np.array_equal(got, sync) and not np.array_equal(sync, want)),
+               "this is a synchronous update: unit i must already see the new values of the units updated "
+               "before it (recompute its field from the current state)")
+        expect_close(got, want, "wrong state after the sweep: update units in the given order, "
+                     "s_i <- sign(sum_j W_ij s_j)")
+
+    def energy_check():
+        W = _sym(rng, 20, diag=0.2)
+        S = random_spins(rng, 8, 20)
+        got = np.asarray(fn(W, S, np.arange(20)), dtype=float)
+        expect(got.shape == S.shape, f"a batch {S.shape} should give states of the same shape, got {got.shape}")
+        rise = hopfield.energy(W, got) - hopfield.energy(W, S)
+        expect(np.all(rise <= 1e-9), f"the energy rose by up to {rise.max():.3g} during your sweep: an "
+               "asynchronous update with symmetric W and W_ii >= 0 can never raise it")
+        expect_close(got, hopfield.async_sweep(W, S, order=np.arange(20)),
+                     "energy fine, but not the states the sweep should reach: batch rows are independent probes")
+
+    def ties():
+        W = np.array([[0.0, 1.0, -1.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+        s = np.array([-1.0, 1.0, 1.0])  # h_0 = 1 - 1 = 0: a tie
+        got = np.asarray(fn(W, s, np.array([0, 1, 2])), dtype=float)
+        expect(np.all(np.isin(got, [-1.0, 1.0])), "a unit became 0: where h_i = 0 keep its current value")
+        expect_close(got, hopfield.async_sweep(W, s, order=[0, 1, 2]), "wrong when a field is exactly zero")
+
+    def partial_order():
+        W, s = _sym(rng, 9), random_spins(rng, 9)
+        order = np.array([4, 1])
+        got = np.asarray(fn(W, s, order), dtype=float)
+        expect(np.array_equal(np.delete(got, order), np.delete(s, order)),
+               "units not in `order` must not change")
+        expect_close(got, hopfield.async_sweep(W, s, order=order), "update only the units listed in order")
+
+    def untouched():
+        W, S = _sym(rng, 6), random_spins(rng, 3, 6)
+        before = S.copy()
+        fn(W, S, np.arange(6))
+        expect(np.array_equal(S, before), "your function changed the states passed in: work on a copy")
+
+    run_cases("async_sweep", fn, [("one state", one_state), ("energy never rises", energy_check),
+                                  ("zero field", ties), ("some units only", partial_order),
+                                  ("input untouched", untouched)],
+              library_twin=hopfield.async_sweep)
+
+
+def is_fixed_point(fn) -> None:
+    """The learner's ``is_fixed_point(W, states)``: True where no unit would change."""
+    rng = rng_for("is_fixed_point")
+
+    def patterns():
+        X = random_spins(rng, 3, 60)
+        W = hopfield.hebbian_weights(X)
+        S = np.vstack([X, -X, random_spins(rng, 4, 60)])
+        got = np.asarray(fn(W, S))
+        expect(got.shape == (10,), f"one answer per state: expected shape (10,), got {got.shape}")
+        want = np.all(hopfield.sync_step(W, S) == S, axis=1)
+        expect(np.array_equal(got.astype(bool), want), "wrong verdicts: a state is fixed when every unit "
+               "agrees with the sign of its field")
+
+    def ties():
+        W = np.zeros((2, 2))
+        got = np.asarray(fn(W, np.array([[1.0, -1.0]])))
+        expect(bool(np.all(got)), "with all fields zero nothing moves (a tie keeps the unit): that is a fixed point")
+
+    def single():
+        X = random_spins(rng, 2, 30)
+        W = hopfield.hebbian_weights(X)
+        got = fn(W, X[0])
+        expect(np.ndim(got) == 0, f"one state (N,) should give one True/False, got shape {np.shape(got)}")
+        expect(bool(got), "a single stored pattern at low load is a fixed point")
+
+    run_cases("is_fixed_point", fn, [("patterns and random states", patterns), ("zero fields", ties),
+                                     ("one state", single)])
+
+
+def one_step_error(fn) -> None:
+    """The learner's ``one_step_error(alpha)``: Phi(-1/sqrt(alpha)) for Gaussian crosstalk."""
+
+    def values():
+        for a in (0.05, 0.138, 0.5, 2.0):
+            got = float(fn(a))
+            want = 0.5 * math.erfc(1 / math.sqrt(2 * a))
+            expect(not math.isclose(got, 0.5 * math.erfc(1 / math.sqrt(a)), rel_tol=1e-6),
+                   "you used erfc(1/sqrt(alpha))/2: Phi(-x) = erfc(x / sqrt(2)) / 2")
+            expect(not math.isclose(got, 1 - want, rel_tol=1e-6), "that is the probability of NO error: use the tail")
+            expect(math.isclose(got, want, rel_tol=1e-6),
+                   f"wrong at alpha = {a}: the crosstalk has variance alpha, the signal is 1")
+
+    def limits():
+        expect(float(fn(1e-3)) < 1e-100, "at tiny load there should be (almost) no errors")
+        expect(abs(float(fn(1e6)) - 0.5) < 1e-3, "at huge load the crosstalk swamps the signal: error -> 1/2")
+
+    def array_in():
+        a = np.array([0.1, 0.2, 0.3])
+        got = np.asarray(fn(a), dtype=float)
+        expect_close(got, hopfield.one_step_error(a), "an array of loads should give an array of errors")
+
+    run_cases("one_step_error", fn, [("values", values), ("limits", limits), ("array input", array_in)],
+              library_twin=hopfield.one_step_error)
+
+
+def stable_fraction(fn) -> None:
+    """The learner's ``stable_fraction(patterns)``: share of Hebbian patterns that are fixed points."""
+    rng = rng_for("stable_fraction")
+
+    def reference(P):
+        W = hopfield.hebbian_weights(P)
+        return float(np.mean(np.all(P * hopfield.local_field(W, P) >= 0, axis=1)))
+
+    def low_load():
+        P = random_spins(rng, 5, 200)
+        expect(math.isclose(float(fn(P)), reference(P)), "at low load (p = 5, N = 200) every pattern is stable")
+
+    def high_load():
+        P = random_spins(rng, 60, 100)
+        got = float(fn(P))
+        expect(0 <= got <= 1, f"a fraction lies in [0, 1], got {got}")
+        expect(math.isclose(got, reference(P)), "wrong fraction at high load: count the patterns whose every "
+               "unit agrees with its field (build Hebb's W with a zero diagonal)")
+
+    def ties():
+        P = np.array([[1.0, 1.0, 1.0], [1.0, -1.0, -1.0]])  # unit 0 of each pattern has h_0 = 0
+        expect(math.isclose(float(fn(P)), reference(P)),
+               "wrong when some fields are exactly zero: a tie keeps the unit, so it counts as stable")
+
+    run_cases("stable_fraction", fn, [("low load", low_load), ("high load", high_load), ("zero fields", ties)])
