@@ -9,7 +9,7 @@ without waiting for anyone to move a slider.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 
