@@ -23,14 +23,17 @@ SEED = 0'''
 # The course's public repository, used only by the Colab set-up cell and the README's badges.
 REPO_URL = "https://github.com/hopfield-course/hopfield-to-attention"
 
-COLAB_SETUP = f'''# On Google Colab only: install course_lib when it is missing. A local checkout has it already,
-# and nothing here touches the network unless this runs on Colab without the course installed.
+COLAB_SETUP = f'''# On Google Colab only: fetch the course (library and bundled data) when it is missing. A local
+# checkout has it already, and nothing here touches the network unless this runs on Colab.
 import importlib.util
 import subprocess
 import sys
 
 if importlib.util.find_spec("course_lib") is None and "google.colab" in sys.modules:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+{REPO_URL}"])'''
+    repo = "{REPO_URL}"
+    subprocess.check_call(["git", "clone", "-q", "--depth", "1", repo, "/content/course"])
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/course"])
+    sys.path.insert(0, "/content/course")'''
 
 
 def md(text: str):
