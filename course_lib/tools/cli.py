@@ -42,7 +42,35 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("notebook", type=Path)
     check.add_argument("--timeout", type=int, default=300, help="seconds per cell")
 
+    grade = sub.add_parser("grade", help="grade a folder of submitted notebooks of one chapter")
+    grade.add_argument("chapter", help="chapter number, e.g. 02")
+    grade.add_argument("submissions", type=Path, help="folder of submitted .ipynb files, one per student")
+    grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv, results.json, feedback/ go")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
+    grade.add_argument("--timeout-cell", type=int, default=60, help="seconds per cell")
+    grade.add_argument("--timeout-total", type=int, default=600, help="seconds per submission")
+    grade.add_argument("--memory-mb", type=int, default=6144, help="address-space cap of each kernel (MB)")
+    grade.add_argument("--output-kb", type=int, default=512, help="output cap per cell (KB)")
+    grade.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
+    grade.add_argument("--no-progress", action="store_true")
+
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        from .grader import Settings, chapter_from_arg, grade_class, summary
+
+        if args.jobs < 1:
+            parser.error("--jobs must be at least 1")
+        try:
+            settings = Settings(timeout_cell=args.timeout_cell, timeout_total=args.timeout_total,
+                                memory_mb=args.memory_mb, output_kb=args.output_kb)
+            results = grade_class(chapter_from_arg(args.chapter), args.submissions, args.out, jobs=args.jobs,
+                                  settings=settings, scheduler=args.scheduler, progress=not args.no_progress)
+        except NotebookError as err:
+            print(f"course grade: {err}", file=sys.stderr)
+            return 2
+        print(summary(results))
+        print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'results.json'} and {args.out / 'feedback'}/")
+        return 0
     if args.command == "run":
         from .notebooks import ROOT
         from .run import run_course
