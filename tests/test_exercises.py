@@ -36,3 +36,25 @@ def test_every_solution_passes_every_check(path):
     verdicts = check_notebook(path)
     assert [(v.exercise, v.status) for v in verdicts] == [(name, "passed") for name in listed], \
         [v.feedback for v in verdicts if v.status != "passed"]
+
+
+def test_course_check_exit_codes_per_exercise():
+    import subprocess
+    import sys
+
+    def rc(path, *extra):
+        return subprocess.run([sys.executable, "-m", "course_lib.tools.cli", "check", str(path), *extra],
+                              capture_output=True, text=True).returncode
+
+    assert rc(ROOT / "solutions" / "01_energy.ipynb", "--exercise", "energy") == 0
+    assert rc(ROOT / "exercises" / "01_energy.ipynb", "--exercise", "energy") == 1
+    assert rc(ROOT / "exercises" / "01_energy.ipynb", "--exercise", "no_such_exercise") == 2
+
+
+def test_classroom_template_lists_every_exercise_with_its_points():
+    import json
+
+    tests = json.loads((ROOT / "templates/github-classroom/.github/classroom/autograding.json").read_text())["tests"]
+    expected = [(p.name, e["name"], e["points"]) for p in SOLUTIONS for e in exercises(read_notebook(p))]
+    got = [(t["run"].split()[2].split("/")[1], t["run"].split()[-1], t["points"]) for t in tests]
+    assert got == expected

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="run a learner's notebook and report each exercise")
     check.add_argument("notebook", type=Path)
     check.add_argument("--timeout", type=int, default=300, help="seconds per cell")
+    check.add_argument("--exercise", default=None, help="exit 0 only if this exercise passed (for autograding)")
 
     grade = sub.add_parser("grade", help="grade a folder of submitted notebooks of one chapter")
     grade.add_argument("chapter", help="chapter number, e.g. 02")
@@ -114,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"course check: {err}", file=sys.stderr)
             return 2
         print(format_verdicts(args.notebook, verdicts))
+        if args.exercise:
+            chosen = [v for v in verdicts if v.exercise == args.exercise]
+            if not chosen:
+                print(f"course check: no exercise named {args.exercise!r} in {args.notebook}", file=sys.stderr)
+                return 2
+            verdicts = chosen
         return 0 if all(v.status == "passed" for v in verdicts) else 1
     return 2  # pragma: no cover
 
