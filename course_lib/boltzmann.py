@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .hopfield import energy
+from .hopfield import energy, hebbian_weights
 from .validate import as_bias, as_spins, as_weights
 
 MAX_ENUMERATION_N = 20   # 2^20 states x 20 units of float64 is 168 MB: the largest we allow
@@ -467,12 +467,8 @@ def anneal(W, b=None, schedule=(1.0,), rng=None, n_chains: int = 1, init=None,
 
 
 def hebbian(patterns) -> np.ndarray:
-    """W = X^T X / N with a zero diagonal, for patterns X (p, N) of +-1 (chapter 02's rule, inline here)."""
-    X = as_spins(patterns, name="patterns")
-    X = X[None, :] if X.ndim == 1 else X
-    W = X.T @ X / X.shape[1]
-    np.fill_diagonal(W, 0.0)
-    return W
+    """W = X^T X / N with a zero diagonal: chapter 02's rule, ``hopfield.hebbian_weights``."""
+    return hebbian_weights(patterns)
 
 
 # ----------------------------------------------------------------------------- learning
