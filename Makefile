@@ -51,7 +51,7 @@ bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check course_lib tests benchmarks
+	$(BIN)/ruff check course_lib course_tools tests benchmarks
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validate import as_spins
+from .core import as_spins
 
 _GLYPHS = {
     # The seed notebook's three patterns first ("0", "1", "X"), then letters.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import hopfield
-from .validate import as_spins, as_weights
+from .core import as_spins, as_weights
 
 
 def one_memory_weights(pattern) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validate import as_bias, as_patterns, as_spins, as_weights
+from .core import as_bias, as_patterns, as_spins, as_weights
 
 
 def energy(W, states, b=None) -> np.ndarray | float:

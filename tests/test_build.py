@@ -1,9 +1,9 @@
 import nbformat
 import pytest
 
-from course_lib.tools.author import answer, check, code, md, write
-from course_lib.tools.build import STUB, build, exercise_notebook, strip_solutions
-from course_lib.tools.notebooks import NotebookError, read_notebook
+from course_tools.author import answer, check, code, md, write
+from course_tools.build import STUB, build, exercise_notebook, strip_solutions
+from course_tools.notebooks import NotebookError, read_notebook
 
 
 def test_strip_keeps_indentation_and_signature():

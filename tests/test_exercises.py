@@ -7,8 +7,8 @@ The solutions themselves also run under nbval (pytest collects solutions/); here
 import pytest
 from conftest import ROOT
 
-from course_lib.tools.check import check_notebook
-from course_lib.tools.notebooks import exercises, read_notebook
+from course_tools.check import check_notebook
+from course_tools.notebooks import exercises, read_notebook
 
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 
@@ -43,7 +43,7 @@ def test_course_check_exit_codes_per_exercise():
     import sys
 
     def rc(path, *extra):
-        return subprocess.run([sys.executable, "-m", "course_lib.tools.cli", "check", str(path), *extra],
+        return subprocess.run([sys.executable, "-m", "course_tools.cli", "check", str(path), *extra],
                               capture_output=True, text=True).returncode
 
     assert rc(ROOT / "solutions" / "01_energy.ipynb", "--exercise", "energy") == 0

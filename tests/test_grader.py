@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from course_lib.tools.grader import Settings, grade_class, grade_submission
+from course_tools.grader import Settings, grade_class, grade_submission
 
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
 STUBS = nbformat.read(ROOT / "exercises" / "01_energy.ipynb", as_version=4)
@@ -186,7 +186,7 @@ def test_dask_cluster_gives_the_same_gradebook(graded, tmp_path):
 
 
 def test_the_secret_never_reaches_the_notebook_source():
-    from course_lib.tools.grader import _guard_source
+    from course_tools.grader import _guard_source
 
     src = _guard_source("01", "/tmp/some-file")
     assert "COURSE-GRADE" in src and os.path.basename("/tmp/some-file") in src

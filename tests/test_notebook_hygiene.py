@@ -3,7 +3,7 @@
 import pytest
 from conftest import ROOT
 
-from course_lib.tools.notebooks import BEGIN, course_notebooks, read_notebook, tags
+from course_tools.notebooks import BEGIN, course_notebooks, read_notebook, tags
 
 ALL = course_notebooks(folders=("notebooks", "solutions", "exercises"))
 

@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-from course_lib.tools.author import code, md, parameters, write
-from course_lib.tools.run import run_course
+from course_tools.author import code, md, parameters, write
+from course_tools.run import run_course
 
 
 def test_runner_executes_injects_parameters_and_writes_html(tmp_path):
@@ -36,7 +36,7 @@ def test_runner_stops_a_hanging_cell(tmp_path):
 
 def test_course_command_exits_nonzero_on_failure(tmp_path):
     nb = write(tmp_path / "04_bad.ipynb", [parameters(), code("1 / 0")])
-    proc = subprocess.run([sys.executable, "-m", "course_lib.tools.cli", "run", "--no-html",
+    proc = subprocess.run([sys.executable, "-m", "course_tools.cli", "run", "--no-html",
                            "--out", str(tmp_path / "b"), str(nb)], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "ZeroDivisionError" in proc.stderr + proc.stdout

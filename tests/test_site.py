@@ -8,8 +8,8 @@ import nbformat
 from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course_lib.tools.run import RunResult
-from course_lib.tools.site import notebook_info, write_site
+from course_tools.run import RunResult
+from course_tools.site import notebook_info, write_site
 
 
 def _notebook(path: Path, *markdown: str) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NAME_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 ANSWER_TAG, CHECK_TAG = "answer", "check"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"

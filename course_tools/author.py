@@ -1,6 +1,6 @@
 """Helpers for maintainers writing notebooks from Python: stable cell ids, tags, metadata.
 
-    from course_lib.tools.author import md, code, answer, check, parameters, write
+    from course_tools.author import md, code, answer, check, parameters, write
     write("solutions/01_energy.ipynb", [md("# Title"), parameters(), answer("energy", 3, src), check("energy")])
 
 Answer and check cells get ids ``<exercise>-answer`` and ``<exercise>-check`` (the grader
