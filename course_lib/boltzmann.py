@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .hopfield import energy, hebbian_weights
 from .core import as_bias, as_spins, as_weights
+from .hopfield import energy, hebbian_weights
 
 MAX_ENUMERATION_N = 20   # 2^20 states x 20 units of float64 is 168 MB: the largest we allow
 MAX_KERNEL_N = 10        # a dense 2^N x 2^N transition matrix: 8 MB at N = 10

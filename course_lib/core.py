@@ -156,7 +156,8 @@ def torch_generator(rng, device=None):
 
     device = torch.device("cpu" if device is None else device)
     if isinstance(rng, torch.Generator):
-        if rng.device.type != device.type or (device.index is not None and rng.device.index not in (None, device.index)):
+        same_index = device.index is None or rng.device.index in (None, device.index)
+        if rng.device.type != device.type or not same_index:
             raise ValueError(f"rng is a torch.Generator on {rng.device}, but the numbers are drawn on {device}: "
                              f"make it with torch.Generator(device={str(device)!r})")
         return rng
