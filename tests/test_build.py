@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from course_tools.author import answer, check, code, md, write
+from course_tools.author import answer, check, md, write
 from course_tools.build import STUB, build, exercise_notebook, holds_only_stubs, strip_solutions, stub_fingerprint
 from course_tools.notebooks import CourseNotFound, NotebookError, find_root, read_notebook
 
