@@ -15,7 +15,7 @@ from course_lib.learner import LearnerError, add_check_arguments, add_start_pars
 from .notebooks import NotebookError, find_root
 
 
-def _chapters(value: str) -> set[str]:
+def chapter_list(value: str) -> set[str]:
     """``--only 1,03`` -> {'01', '03'}; an empty list is an error, never 'everything'."""
     chapters = {v.strip().zfill(2) for v in value.split(",") if v.strip()}
     if not chapters:
@@ -27,7 +27,8 @@ def _chapters(value: str) -> set[str]:
     return chapters
 
 
-def _at_least(minimum: int, what: str):
+def at_least(minimum: int, what: str):
+    """An argparse type: a whole number >= ``minimum`` (``what`` names the unit in the error)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -47,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--fast", dest="fast", action="store_true", default=True, help="small experiments (default)")
     mode.add_argument("--full", dest="fast", action="store_false", help="the full-size experiments")
-    run.add_argument("--only", type=_chapters, help="comma-separated chapters, e.g. 01,03")
-    run.add_argument("--jobs", type=_at_least(1, "notebooks"), default=1, help="notebooks run in parallel")
-    run.add_argument("--seed", type=_at_least(0, "seed"), default=0)
-    run.add_argument("--cell-timeout", type=_at_least(1, "seconds"), default=None,
+    run.add_argument("--only", type=chapter_list, help="comma-separated chapters, e.g. 01,03")
+    run.add_argument("--jobs", type=at_least(1, "notebooks"), default=1, help="notebooks run in parallel")
+    run.add_argument("--seed", type=at_least(0, "seed"), default=0)
+    run.add_argument("--cell-timeout", type=at_least(1, "seconds"), default=None,
                      help="seconds per cell before it is stopped (default 300 FAST, 1800 FULL)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML rendering")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: the course's build/)")

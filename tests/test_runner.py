@@ -101,3 +101,32 @@ def test_a_failure_never_points_at_an_executed_copy_that_does_not_exist(tmp_path
     [late] = run_course(out_dir=tmp_path / "build", notebooks=[nb], html=False)
     assert not late.ok and Path(late.output).is_file() and "RuntimeError" in Path(late.output).read_text()
     assert f"executed copy with the traceback: {late.output}" in capsys.readouterr().err
+
+
+def test_learner_wait_benchmark_writes_every_cells_time(tmp_path, capsys):
+    import json
+
+    from test_build import tiny_course
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import learner_wait
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    course = tiny_course(tmp_path / "course", chapters=("08", "09"))
+    write(course / "solutions" / "09_demo.ipynb", [parameters(), code("x = 1"), code("import time\ntime.sleep(0.3)"),
+                                                   md("text"), code("\n\ny = x + 1")])
+    out = tmp_path / "wait.json"
+    assert learner_wait.main(["--root", str(course), "--fast", "--out", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["mode"] == "FAST" and [n["notebook"] for n in doc["notebooks"]] == ["solutions/08_demo.ipynb",
+                                                                                   "solutions/09_demo.ipynb"]
+    nine = doc["notebooks"][1]
+    lines = [c["first_line"] for c in nine["cells"]]
+    assert lines[-3:] == ["x = 1", "import time", "y = x + 1"]  # every code cell, markdown left out
+    assert all(c["seconds"] is not None and c["seconds"] >= 0 for n in doc["notebooks"] for c in n["cells"])
+    times = [c["seconds"] for c in doc["slowest"]]
+    n_cells = sum(len(n["cells"]) for n in doc["notebooks"])
+    assert times == sorted(times, reverse=True) and len(times) == min(10, n_cells)
+    assert nine["cells"][lines.index("import time")]["seconds"] >= 0.3  # the sleep is measured, not made up
+    assert "slowest cells (FAST mode)" in capsys.readouterr().out
