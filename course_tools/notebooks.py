@@ -47,8 +47,9 @@ def chapter_of(path: Path) -> str:
 
 def course_notebooks(root: Path | None = None, folders: tuple[str, ...] = ("notebooks", "solutions"),
                      only: set[str] | None = None) -> list[Path]:
-    """Notebooks in course order: chapter by chapter, the lecture before the assignment."""
-    root = find_root(root)
+    """Notebooks in course order: chapter by chapter, the lecture before the assignment (``root``: the
+    course's folder, taken as given; default: found from the working directory)."""
+    root = Path(root) if root is not None else find_root()
     found = []
     for rank, folder in enumerate(folders):
         for p in sorted((root / folder).glob("*.ipynb")):
