@@ -6,6 +6,7 @@ carries the bundled data.
 """
 
 import ast
+import os
 import re
 import sys
 import tomllib
@@ -127,3 +128,46 @@ def test_every_package_folder_is_listed_for_setuptools():
 def test_torch_pins_are_the_machine_cap():
     pins = pip_pins()
     assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
+
+
+def test_a_wheel_carries_both_packages_and_the_bundled_data(tmp_path):
+    """What a non-editable `pip install .` would install (built offline from a copy of the sources)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    src = tmp_path / "src"
+    for name in ("course_lib", "course_tools", "data"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                           "-w", str(tmp_path / "dist"), str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for mnist in (ROOT / "data" / "mnist").iterdir():
+        assert f"course_lib/data/mnist/{mnist.name}" in names
+    for package in pyproject()["tool"]["setuptools"]["packages"]:
+        assert f"{package.replace('.', '/')}/__init__.py" in names or package == "course_lib.data"
+    assert "course_lib/learner.py" in names and "course_tools/cli.py" in names
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "course = course_tools.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+    # installed (no editable link, nothing of the checkout on the path), course_lib reads the data it carries
+    import site
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps",
+                           str(wheel)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    probe = ("import sys; sys.path.extend(sys.argv[1:]); from course_lib import datasets; "
+             "print(datasets.__file__); print(datasets.data_dir()); print(datasets.load_mnist()[0].shape)")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COURSE_DATA")}
+    proc = subprocess.run([str(py), "-c", probe, *site.getsitepackages()], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    module, data, shape = proc.stdout.split("\n")[:3]
+    assert module.startswith(str(venv)) and data.startswith(str(venv)) and data.endswith("course_lib/data")
+    assert shape == "(10000, 28, 28)"
