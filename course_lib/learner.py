@@ -14,6 +14,7 @@ from an explicit ``--root``, never from where this package is installed.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -140,23 +141,28 @@ def resolve_learner_notebook(target: str | Path | None = None, root: str | Path 
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it (what a learner would type)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` as a learner would type it here: relative to the working directory when that is inside
+    the same course (``../work/02_hebbian.ipynb`` from notebooks/), absolute otherwise."""
+    path, here = path.resolve(), Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if _is_course(folder, "exercises"):
+            if path.is_relative_to(folder):
+                return os.path.relpath(path, here)
+            break
+    return str(path)
 
 
 def describe_start(result: StartResult) -> str:
     """The lines ``course start`` prints: what happened, and how to open and check the copy."""
     shown = _shown(result.path)
+    in_lab = f"{WORK_DIR}/{result.path.name}"  # JupyterLab's file browser starts at the course's folder
     chapter = result.path.name[:2]
     first = (f"Your working copy of chapter {chapter}: {shown} (copied from {_shown(result.source)})"
              if result.created else
              f"You already have a working copy of chapter {chapter}: {shown} (kept as it is, nothing copied)")
     return "\n".join([
         first,
-        f"Open it:   jupyter lab {shown}      (or `make lab` and open {shown})",
+        f"Open it:   `make lab`, then {in_lab} in the file browser (or: jupyter lab {shown})",
         f"Check it:  course check {chapter}",
         "work/ is yours: `course build`, `make test` and `git pull` never touch it.",
     ])
