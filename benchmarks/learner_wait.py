@@ -23,7 +23,8 @@ HERE = Path(__file__).resolve().parents[1]
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from course_tools.cli import at_least, chapter_list  # noqa: E402
+from course_lib.learner import at_least  # noqa: E402
+from course_tools.cli import chapter_list  # noqa: E402
 from course_tools.notebooks import find_root, read_notebook  # noqa: E402
 from course_tools.run import RunResult, run_course  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 __all__ = ["WORK_DIR", "LearnerError", "CourseNotFound", "StartResult", "find_course_root", "course_root",
            "chapter_number", "start", "describe_start", "resolve_learner_notebook", "add_start_parser",
-           "add_check_arguments", "run_start", "main"]
+           "add_check_arguments", "run_start", "at_least", "main"]
 
 WORK_DIR = "work"
 _CHAPTER_RE = re.compile(r"^\d{1,2}$")
@@ -179,14 +179,17 @@ def _nbval_check(path: Path, timeout: int, exercise: str | None) -> int:
     return subprocess.call(cmd)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def at_least(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` (``what`` names the unit in the error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {what}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
 
 
 def add_start_parser(sub) -> argparse.ArgumentParser:
@@ -201,7 +204,7 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``check``: a notebook or chapter (default: your latest working copy)."""
     p.add_argument("notebook", nargs="?", default=None,
                    help="a notebook, or a chapter number for your copy in work/ (default: your latest copy)")
-    p.add_argument("--timeout", type=_positive, default=300, help="seconds per cell")
+    p.add_argument("--timeout", type=at_least(1, "seconds"), default=300, help="seconds per cell")
     p.add_argument("--exercise", default=None, help="exit 0 only if this exercise passed (for autograding)")
     p.add_argument("--root", type=Path, default=None, help="the course folder (default: found from here)")
 

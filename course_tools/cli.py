@@ -10,7 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from course_lib.learner import LearnerError, add_check_arguments, add_start_parser, resolve_learner_notebook, run_start
+from course_lib.learner import (
+    LearnerError,
+    add_check_arguments,
+    add_start_parser,
+    at_least,
+    resolve_learner_notebook,
+    run_start,
+)
 
 from .notebooks import NotebookError, find_root
 
@@ -25,19 +32,6 @@ def chapter_list(value: str) -> set[str]:
     if bad:
         raise argparse.ArgumentTypeError(f"takes chapter numbers like 01,03; got {bad}")
     return chapters
-
-
-def at_least(minimum: int, what: str):
-    """An argparse type: a whole number >= ``minimum`` (``what`` names the unit in the error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number of {what}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
