@@ -36,19 +36,22 @@ course: $(STAMP)  ## run the whole course end to end (FAST; FULL=1 for the full-
 test: $(STAMP) $(BROWSER)  ## run the whole test suite (unit, notebooks, exercises, grader)
 	MPLBACKEND=Agg COURSE_FAST=1 $(BIN)/pytest -n $(JOBS) --dist loadfile -q
 
-lab: $(STAMP)  ## open JupyterLab in the course's environment
+lab: $(STAMP)  ## open JupyterLab in the course's environment (`$(BIN)/course start NN` copies an assignment to work/)
 	$(BIN)/jupyter lab
 
-exercises: $(STAMP)  ## regenerate exercises/ from solutions/
+exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (never over a learner's edits; see course build --force)
 	$(BIN)/course build
 
 check-exercises: $(STAMP)  ## fail if exercises/ is out of date
 	$(BIN)/course build --check
 
-bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/)
+bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/); CHAPTERS=01,03 limits learner_wait.py
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-bench.txt
 	@mkdir -p build/benchmarks
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/*.py; do case $$b in */learner_wait.py) continue;; esac; \
+	  echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "== benchmarks/learner_wait.py (every lecture and assignment, FULL mode: minutes)"
+	$(BIN)/python benchmarks/learner_wait.py $(if $(CHAPTERS),--only $(CHAPTERS))
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check course_lib course_tools tests benchmarks

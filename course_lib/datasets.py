@@ -72,11 +72,13 @@ def shapes_8x8() -> tuple[np.ndarray, list[str]]:
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled data sets (``COURSE_DATA`` overrides it)."""
+    """The folder holding the bundled data sets: ``COURSE_DATA`` if set, else the copy inside the installed
+    package (a non-editable ``pip install .`` puts it in course_lib/data/), else data/ of the checkout."""
     override = os.environ.get("COURSE_DATA")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve().parent
+    return here / "data" if (here / "data").is_dir() else here.parent / "data"
 
 
 def _read_checked(path: Path, sha256: str) -> bytes:
