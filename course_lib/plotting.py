@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+__all__ = ["pattern_grid", "energy_trace"]
+
 
 def pattern_grid(patterns, shape: tuple[int, int], titles: Sequence[str] | None = None,
                  ncols: int | None = None, suptitle: str | None = None, size: float = 1.3) -> Figure:
