@@ -211,7 +211,7 @@ def lse(z, beta: float = 1.0, axis: int = -1) -> np.ndarray:
     z = _scores(z, axis)
     m = z.max(axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # z - m may overflow to -inf: a weight of 0
         out = np.squeeze(m, axis=axis) + np.log(np.exp(b * (z - m)).sum(axis=axis)) / b
     return out[()] if out.ndim == 0 else out
 
@@ -226,7 +226,8 @@ def softmax(z, beta: float = 1.0, axis: int = -1) -> np.ndarray:
     m = z.max(axis=axis, keepdims=True)
     if np.any(np.isneginf(m)):
         raise ValueError(f"z has a slice along axis {axis} whose entries are all -inf: nothing to normalise")
-    e = np.exp(b * (z - m))
+    with np.errstate(over="ignore"):  # z - m may overflow to -inf: a weight of 0
+        e = np.exp(b * (z - m))
     return e / e.sum(axis=axis, keepdims=True)
 
 

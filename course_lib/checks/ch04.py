@@ -19,9 +19,9 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def probability_up(fn) -> None:
-    """The learner's ``probability_up(h, T)`` = P(s_i = +1 | field h) at temperature T."""
-    rng = rng_for("probability_up")
+def flip_probability(fn) -> None:
+    """The learner's ``flip_probability(h, T)`` = P(s_i = +1 | field h) at temperature T."""
+    rng = rng_for("flip_probability")
 
     def values():
         h, T = rng.normal(scale=2.0, size=20), 1.3
@@ -57,7 +57,7 @@ def probability_up(fn) -> None:
         expect(np.ndim(got) == 0, f"a single field should give a single probability, got shape {np.shape(got)}")
         expect(np.isclose(float(got), boltzmann.probability_up(0.4, 1.0)), "wrong value for a single field")
 
-    run_cases("probability_up", fn, [("values", values), ("temperature", temperature), ("zero field", zero_field),
+    run_cases("flip_probability", fn, [("values", values), ("temperature", temperature), ("zero field", zero_field),
                                        ("huge fields", huge_fields), ("scalar", scalar)],
               library_twin=boltzmann.probability_up)
 
