@@ -319,7 +319,7 @@ def test_kalaj_memorization_to_generalization_regimes():
     """Kalaj et al. (2024): examples are attractors at small load, the features at large load."""
     r = att.feature_experiment(200, 10, 3, [0.02, 0.2, 2.0, 8.0], np.random.default_rng(7), n_probe=20, trials=3)
     assert r.examples[0] > 0.95 and r.features[0] < 0.55      # memorization
-    assert max(getattr(r, key)[1] for key in ("examples", "features", "unseen")) < 0.6                        # confusion
+    assert max(getattr(r, key)[1] for key in ("examples", "features", "unseen")) < 0.6  # confusion
     assert r.features[2] > 0.95 and r.features[3] > 0.95     # the features themselves are retrieved
     assert r.unseen[3] > r.unseen[0] + 0.25                   # unseen mixtures get closer to attractors
     with pytest.raises(ValueError, match="trials"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib import attention, core, hopfield, modern
+from course_lib import attention, hopfield, modern
 
 
 def naive_lse(beta, x):
