@@ -341,6 +341,15 @@ def _uniforms(u, shape) -> np.ndarray:
     return u
 
 
+def _sweep_inputs(W, b, states, T, u):
+    """The checked inputs of one sweep: a copy of the states, u, T, and W, b without self-couplings."""
+    W = _symmetric(W)
+    n = W.shape[0]
+    s = np.array(as_spins(states, n=n), dtype=np.float64)
+    W0, b0 = _field_without_self(W, as_bias(b, n))
+    return s, _uniforms(u, s.shape), as_temperature(T), W0, b0
+
+
 def gibbs_sweep(W, b, states, T, u, up_rule: UpRule = probability_up) -> np.ndarray:
     """One Gibbs (heat-bath) sweep over units 0, 1, ..., N-1 in order, for a batch of states.
 
@@ -348,12 +357,8 @@ def gibbs_sweep(W, b, states, T, u, up_rule: UpRule = probability_up) -> np.ndar
     +1 when u[..., i] < up_rule(h_i, T), else -1, where h_i = sum_{j != i} W_ij s_j + b_i uses
     the units already updated in this sweep. Returns new states; the input is not modified.
     """
-    W = _symmetric(W)
-    n = W.shape[0]
-    s = np.array(as_spins(states, n=n), dtype=np.float64)
-    u = _uniforms(u, s.shape)
-    T = as_temperature(T)
-    W0, b0 = _field_without_self(W, as_bias(b, n))
+    s, u, T, W0, b0 = _sweep_inputs(W, b, states, T, u)
+    n = s.shape[-1]
     for i in range(n):
         h = s @ W0[i] + b0[i]
         s[..., i] = np.where(u[..., i] < up_rule(h, T), 1.0, -1.0)
@@ -362,12 +367,8 @@ def gibbs_sweep(W, b, states, T, u, up_rule: UpRule = probability_up) -> np.ndar
 
 def metropolis_sweep(W, b, states, T, u) -> np.ndarray:
     """One Metropolis sweep over units 0..N-1: flip s_i when u[..., i] < min(1, exp(-2 s_i h_i / T))."""
-    W = _symmetric(W)
-    n = W.shape[0]
-    s = np.array(as_spins(states, n=n), dtype=np.float64)
-    u = _uniforms(u, s.shape)
-    T = as_temperature(T)
-    W0, b0 = _field_without_self(W, as_bias(b, n))
+    s, u, T, W0, b0 = _sweep_inputs(W, b, states, T, u)
+    n = s.shape[-1]
     with np.errstate(divide="ignore"):
         log_u = np.log(u)
     for i in range(n):
