@@ -113,6 +113,8 @@ def hopfield_attention(query: Tensor, keys: Tensor, values: Tensor, beta: float 
                          "a query is compared with every key by a dot product")
     if keys.shape[-2] != values.shape[-2]:
         raise ValueError(f"{keys.shape[-2]} keys but {values.shape[-2]} values: each key needs one value")
+    if keys.shape[-2] == 0:
+        raise ValueError("keys must hold at least one key, shape (..., S, d) with S >= 1: nothing to retrieve")
     beta = 1.0 / math.sqrt(query.shape[-1]) if beta is None else as_beta(beta)
     scores = beta * (query @ keys.transpose(-2, -1))
     add = _as_additive_mask(mask, scores.dtype)

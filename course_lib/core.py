@@ -105,7 +105,7 @@ def as_count(value, name: str, minimum: int = 1) -> int:
 def as_positive(value, name: str) -> float:
     """A finite number > 0 (0-d arrays and tensors accepted, any float dtype); ValueError otherwise."""
     try:
-        x = float(value)
+        x = float(value) if not isinstance(value, (str, bytes)) else math.nan
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}") from None
     if isinstance(value, bool) or not (math.isfinite(x) and x > 0):
@@ -134,7 +134,7 @@ def as_temperatures(T, name: str = "temperatures") -> np.ndarray:
 def as_probability(value, name: str) -> float:
     """A number in [0, 1] (a probability or a fraction); ValueError naming ``name`` otherwise."""
     try:
-        x = float(value)
+        x = float(value) if not isinstance(value, (str, bytes)) else math.nan
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}") from None
     if isinstance(value, bool) or not 0.0 <= x <= 1.0:  # NaN fails both comparisons

@@ -99,6 +99,7 @@ def test_one_dimensional_query_and_beta_default():
     (lambda: att.causal_mask(0), "length must be an integer >= 1"),
     (lambda: hopfield_attention(torch.randn(2, 3), torch.randn(4, 3), torch.randn(4, 3), beta=np.nan), "beta"),
     (lambda: att.causal_mask(3, device="cuda:99"), "CUDA"),
+    (lambda: hopfield_attention(torch.randn(2, 3), torch.randn(0, 3), torch.randn(0, 3)), "at least one key"),
     (lambda: att.recall_batch(4, 8, 4, 3), "n_pairs"),
     (lambda: att.recall_batch(4, 2, 4, 3, rng=1.5), "rng"),
     (lambda: att.attention_weights_over_beta(np.ones(3), np.ones((2, 3)), [np.nan]), "betas contains NaN"),

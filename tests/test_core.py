@@ -78,6 +78,8 @@ def test_softmax_sums_to_one_is_stable_and_masks_minus_infinity():
     (lambda: core.as_probability(np.nan, "noise"), "noise"),
     (lambda: core.as_probability(1.5, "noise"), "noise"),
     (lambda: core.as_temperature(0.0), "T must be"),
+    (lambda: core.as_beta("1"), "beta must be"),
+    (lambda: core.as_probability("0.1", "p"), "p must be"),
     (lambda: core.as_temperatures([1.0, -2.0]), "temperatures"),
     (lambda: core.as_index(-1, 3), "in \\[0, 3\\)"),
     (lambda: core.as_order([0, 3], 3), "order"),
