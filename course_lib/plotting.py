@@ -12,6 +12,8 @@ from torchvision.utils import make_grid
 
 __all__ = ["pattern_grid", "energy_trace"]
 
+__all__ = ["pattern_grid", "energy_trace"]
+
 
 def pattern_grid(patterns, shape: tuple[int, int], titles: Sequence[str] | None = None,
                  ncols: int | None = None, suptitle: str | None = None, size: float = 1.3) -> Figure:
