@@ -35,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, default=None, help="output folder (default build/)")
     run.add_argument("notebooks", nargs="*", type=Path, help="run these notebooks instead of the course")
 
+    site = sub.add_parser("site", help="build the course site (Sphinx) from the executed notebooks into build/site/")
+    site.add_argument("--with-solutions", action="store_true", help="add the solved assignments (not for learners)")
+    site.add_argument("--out", type=Path, default=None, help="output folder (default build/site/)")
+    site.add_argument("--executed", type=Path, default=None,
+                      help="executed notebooks written by `course run` (default build/executed/)")
+    site.add_argument("--jobs", type=int, default=1, help="Sphinx processes")
+
     build = sub.add_parser("build", help="write exercises/ from solutions/")
     build.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale, write nothing")
 
@@ -84,10 +91,25 @@ def main(argv: list[str] | None = None) -> int:
                              notebooks=[p.resolve() for p in args.notebooks] or None)
         if any(not r.ok for r in results):
             return 1
-        from .site import write_site
+        print("\nExecuted notebooks are under build/executed/; `course site` (or `make site`) builds the site.")
+        return 0
+    if args.command == "site":
+        from .site import SiteError, build_site
 
-        index = write_site(results, args.out or ROOT / "build", fast=args.fast)
-        print(f"\nCourse site: {index}")
+        try:
+            result = build_site(out_dir=args.out, executed_dir=args.executed, with_solutions=args.with_solutions,
+                                jobs=args.jobs)
+        except (SiteError, NotebookError, ValueError) as err:
+            print(f"course site: {err}", file=sys.stderr)
+            return 2
+        for line in result.warnings:
+            print(line, file=sys.stderr)
+        not_run = [p.repo_path for p in result.pages if p.kind != "assignment" and not p.executed]
+        if not_run:
+            print(f"course site: {len(not_run)} page(s) without outputs (not run yet; `make course` runs them): "
+                  + ", ".join(not_run), file=sys.stderr)
+        print(f"Course site ({len(result.pages)} pages{', with solutions' if args.with_solutions else ''}) "
+              f"built in {result.seconds:.1f} s: {result.index}")
         return 0
     if args.command == "build":
         from .build import build as build_exercises
