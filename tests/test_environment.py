@@ -24,7 +24,8 @@ def conda_pins():
         if line.startswith("dependencies:"):
             in_deps = True
             continue
-        m = re.match(r"\s+-\s+([A-Za-z0-9_.-]+)=([^=\s]+)$", line)
+        line = line.split("#")[0].rstrip()
+        m = re.match(r"\s+-\s+([A-Za-z0-9_.-]+)==?([^=\s]+)$", line)  # conda's name=1.0, pip's name==1.0
         if in_deps and m:
             pins[CONDA_NAMES.get(m.group(1).lower(), m.group(1).lower())] = m.group(2)
     pins.pop("python", None)
