@@ -36,7 +36,7 @@ def colab_setup(repo_url: str = REPO_URL) -> str:
     not set, when the clone fails (git never prompts for a password: ``GIT_TERMINAL_PROMPT=0``), or when
     ``course_lib`` is missing outside Colab. ``COURSE_REPO`` in the environment overrides the address.
     """
-    return f'''# Colab set-up (collapsed): on Google Colab, installs the course when it is missing; elsewhere does nothing
+    return f'''# Colab set-up (collapsed): installs the course on Google Colab when missing; does nothing elsewhere
 import importlib.util
 import os
 import subprocess
