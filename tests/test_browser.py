@@ -239,16 +239,19 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         log.close()
 
 
-def _open_notebook(page, lab: Lab, path: str, n_code: int):
-    """Open ``path`` in JupyterLab; return its execution indicator once the kernel is idle and connected."""
+def _open_notebook(page, lab: Lab, notebook: Path):
+    """Open the served copy of ``notebook``; return its execution indicator once the kernel is idle and connected."""
     from playwright.sync_api import expect
+
+    path = f"{notebook.parent.name}/{notebook.name}"
+    n_code = sum(c["cell_type"] == "code" for c in read_notebook(notebook).cells)
+    SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(lab.url(path), wait_until="domcontentloaded", timeout=60_000)
     try:
         expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=60_000)
         lab.wait_for_connected_idle_kernel(timeout=60)
     except BaseException:
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"lab_open_failed_{Path(path).stem}.png"))
         raise
     indicator = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator").first
@@ -304,8 +307,8 @@ def test_chapter_01_runs_in_jupyterlab_and_its_widget_responds(lab, offline):
     before = NOTEBOOK.read_bytes()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = context.new_page()
+    indicator = _open_notebook(page, lab, NOTEBOOK)
     n_code = sum(c["cell_type"] == "code" for c in json.loads(before)["cells"])
-    indicator = _open_notebook(page, lab, f"notebooks/{NOTEBOOK.name}", n_code)
 
     # Run > Run All Cells, then wait until every code cell has an execution count and the kernel is idle.
     _run_all(page)
@@ -405,10 +408,8 @@ def test_a_learner_fails_then_passes_a_check_in_jupyterlab(lab, offline):
 
     context, net = offline
     before = ASSIGNMENT.read_bytes()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page = context.new_page()
-    n_code = sum(c["cell_type"] == "code" for c in json.loads(before)["cells"])
-    _open_notebook(page, lab, f"exercises/{ASSIGNMENT.name}", n_code)
+    _open_notebook(page, lab, ASSIGNMENT)
     cells = page.locator(".jp-Notebook .jp-Cell")
     answer = cells.nth(_cell_index(ASSIGNMENT, "energy-answer"))
     check = cells.nth(_cell_index(ASSIGNMENT, "energy-check"))
