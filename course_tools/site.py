@@ -27,6 +27,7 @@ import copy
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -447,8 +448,6 @@ def build_site(out_dir: Path | None = None, root: Path = ROOT, executed_dir: Pat
     _write_if_changed(src / "conf.py", _conf_py(title, static))
     _write_if_changed(src / "index.md", _index_markdown(pages, timings, root, with_solutions))
     if not with_solutions and (out_dir / "solutions").exists():  # no solution left over from an earlier build
-        import shutil
-
         shutil.rmtree(out_dir / "solutions")
         shutil.rmtree(out_dir / "_sources" / "solutions", ignore_errors=True)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", str(jobs),
