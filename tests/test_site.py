@@ -168,13 +168,14 @@ def test_jobs_must_be_positive(tmp_path):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The tiny course built with Sphinx, without and then with solutions (one build each)."""
+    """The tiny course built with Sphinx with solutions, then again without them into the same folder."""
     root = _tiny_course(tmp_path_factory.mktemp("course"))
     write_timings([RunResult("notebooks/01_energy.ipynb", 2.5, True)], root / "build" / "timings.json", fast=True)
+    solved = build_site(root=root, with_solutions=True)
+    solved_page = (root / "build" / "site" / "solutions" / "01_energy.html").read_text(encoding="utf-8")
     plain = build_site(root=root)
     pages = {p: p.read_text(encoding="utf-8") for p in (root / "build" / "site").rglob("*.html")}
-    solved = build_site(out_dir=root / "build" / "site-solved", root=root, with_solutions=True)
-    return root, plain, pages, solved
+    return root, plain, pages, (solved, solved_page)
 
 
 def test_the_site_has_every_page_in_order_with_titles_and_prev_next(built):
@@ -230,9 +231,11 @@ def test_the_site_serves_its_own_mathjax_and_loads_nothing_from_elsewhere(built)
 
 
 def test_with_solutions_adds_the_solved_assignments_after_each_blank_one(built):
-    root, _, _, solved = built
-    out = root / "build" / "site-solved"
+    root, _, pages, (solved, page) = built
     assert [p.kind for p in solved.pages] == ["lecture", "assignment", "solution"] * 2
-    page = (out / "solutions" / "01_energy.html").read_text(encoding="utf-8")
     assert "secret 42" in page and "--with-solutions" in page
     assert 'href="../notebooks/02_hebb.html"' in page, "next after chapter 01's solution: chapter 02's lecture"
+    out = root / "build" / "site"
+    assert not (out / "solutions").exists() and not (out / "_sources" / "solutions").exists(), \
+        "a build without the flag removes the solutions an earlier build left"
+    assert "solutions/01_energy" not in (out / "searchindex.js").read_text(encoding="utf-8"), "nor searches them"
