@@ -53,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("notebooks", nargs="*", type=Path, help="run these notebooks instead of the course")
     run.set_defaults(subparser=run)
 
+    site = sub.add_parser("site", help="build the course site (Sphinx) from the executed notebooks into build/site/")
+    site.add_argument("--with-solutions", action="store_true", help="add the solved assignments (not for learners)")
+    site.add_argument("--out", type=Path, default=None, help="output folder (default build/site/)")
+    site.add_argument("--executed", type=Path, default=None,
+                      help="executed notebooks written by `course run` (default build/executed/)")
+    site.add_argument("--jobs", type=at_least(1, "processes"), default=1, help="Sphinx processes")
+
     build = sub.add_parser("build", help="write exercises/ from solutions/ (never over a learner's work)")
     build.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale; writes nothing")
     build.add_argument("--force", action="store_true",
@@ -85,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """`course run`: arguments checked before anything runs; the site only when every notebook passed."""
+    """`course run`: arguments checked before anything runs; executed notebooks go to build/executed/."""
     from .run import run_course
 
     missing = [str(p) for p in args.notebooks if not p.is_file()]
@@ -109,10 +116,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                          notebooks=[p.resolve() for p in args.notebooks] or None)
     if any(not r.ok for r in results):
         return 1
-    from .site import write_site
-
-    index = write_site(results, out, fast=args.fast, **({"root": root} if root is not None else {}))
-    print(f"\nCourse site: {index}")
+    print(f"\nExecuted notebooks are under {out / 'executed'}; `course site` (or `make site`) builds the site.")
     return 0
 
 
@@ -163,6 +167,24 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 0
     if args.command == "run":
         return _run(args.subparser, args)
+    if args.command == "site":
+        from .site import SiteError, build_site
+
+        try:
+            result = build_site(out_dir=args.out, executed_dir=args.executed, with_solutions=args.with_solutions,
+                                jobs=args.jobs)
+        except (SiteError, NotebookError, ValueError) as err:
+            print(f"course site: {err}", file=sys.stderr)
+            return 2
+        for line in result.warnings:
+            print(line, file=sys.stderr)
+        not_run = [p.repo_path for p in result.pages if p.kind != "assignment" and not p.executed]
+        if not_run:
+            print(f"course site: {len(not_run)} page(s) without outputs (not run yet; `make course` runs them): "
+                  + ", ".join(not_run), file=sys.stderr)
+        print(f"Course site ({len(result.pages)} pages{', with solutions' if args.with_solutions else ''}) "
+              f"built in {result.seconds:.1f} s: {result.index}")
+        return 0
     if args.command == "build":
         return _build(args)
     if args.command == "start":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -9,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from .kernels import client_kwargs
 from .notebooks import course_notebooks, find_root
 
 
@@ -65,7 +67,7 @@ def run_one(path: str, out_dir: str, fast: bool, seed: int, cell_timeout: int, h
     try:
         pm.execute_notebook(str(src), str(out), parameters={"FAST": fast, "SEED": seed},
                             cwd=str(src.parent), execution_timeout=cell_timeout,
-                            progress_bar=False, log_output=False, kernel_name="python3")
+                            progress_bar=False, log_output=False, kernel_name="python3", **client_kwargs())
     except Exception as err:  # papermill, nbclient and kernel errors alike
         return RunResult(str(rel), time.perf_counter() - start, False, _describe_failure(err),
                          str(out) if out.is_file() else "")
@@ -99,6 +101,28 @@ def timing_table(results: list[RunResult]) -> str:
         lines.append(f"{r.notebook:<{width}}  {r.seconds:8.1f}  {'ok' if r.ok else 'FAILED'}")
     lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):8.1f}")
     return "\n".join(lines)
+
+
+def write_timings(results: list[RunResult], path: Path, fast: bool, root: Path | None = None) -> Path:
+    """Merge these results into ``path`` (JSON: one entry per notebook, the latest run of each wins).
+
+    ``course site`` reads it for the course map's measured run times; a partial run (``--only 03``)
+    updates its own notebooks and keeps the others' earlier times.
+    """
+    path = Path(path)
+    try:
+        old = json.loads(path.read_text(encoding="utf-8")).get("results", []) if path.is_file() else []
+    except (json.JSONDecodeError, AttributeError):
+        old = []
+    entries = {r["notebook"]: r for r in old if isinstance(r, dict) and "notebook" in r}
+    for r in results:
+        entries[r.notebook] = {"notebook": r.notebook, "seconds": round(r.seconds, 2), "ok": r.ok,
+                               "error": r.error, "mode": "FAST" if fast else "FULL"}
+    order = {p.relative_to(root).as_posix(): i for i, p in enumerate(course_notebooks(root))} if root else {}
+    ordered = sorted(entries.values(), key=lambda e: (order.get(e["notebook"], len(order)), e["notebook"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"results": ordered}, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def run_course(fast: bool = True, only: set[str] | None = None, jobs: int = 1, seed: int = 0,
@@ -146,6 +170,7 @@ def run_course(fast: bool = True, only: set[str] | None = None, jobs: int = 1, s
     print(timing_table(ordered))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "timings.txt").write_text(timing_table(ordered) + "\n", encoding="utf-8")
+    write_timings(ordered, out_dir / "timings.json", fast, root)
     for r in (r for r in ordered if not r.ok):
         where = (f"executed copy with the traceback: {r.output}" if r.output else
                  "no executed copy was written (the notebook did not start: see the error above)")
