@@ -323,8 +323,9 @@ def _sweep_inplace(WT: np.ndarray, S: np.ndarray, H: np.ndarray, order: np.ndarr
             units = blk[pos]
             s_old = S[rows, units]
             S[rows, units] = -s_old
-            cols = WT[units] if group is None else WT[group[rows], units]
-            H[rows] -= (2 * s_old)[:, None] * cols
+            cols = WT[units] if group is None else WT[group[rows], units]  # a fresh copy: scale it in place
+            cols *= (2 * s_old)[:, None]
+            H[rows] -= cols
             flips[rows] += 1
             sub = rows[:, None]
             D = (S[sub, blk] * H[sub, blk] < 0) & (after > pos[:, None])
