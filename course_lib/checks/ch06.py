@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import modern
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _finite(got, what: str) -> np.ndarray:
@@ -18,7 +18,7 @@ def _finite(got, what: str) -> np.ndarray:
     return arr
 
 
-def lse(fn) -> None:
+def lse(fn) -> CheckResult:
     """The learner's stable ``lse(beta, x) = beta^-1 log sum_i exp(beta x_i)`` along the last axis."""
     rng = rng_for("lse")
 
@@ -60,12 +60,12 @@ def lse(fn) -> None:
         expect_close(_finite(got, "a batch"), modern.lse(0.5, x),
                      "batch values are wrong: take the maximum of each row, keepdims=True", rtol=1e-12)
 
-    run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
+    return run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
                           ("very negative inputs", very_negative), ("large beta", large_beta), ("batch", batch)],
               library_twin=modern.lse)
 
 
-def modern_energy(fn) -> None:
+def modern_energy(fn) -> CheckResult:
     """The learner's ``modern_energy(X, xi, beta)`` with the two constants."""
     rng = rng_for("modern_energy")
 
@@ -103,12 +103,12 @@ def modern_energy(fn) -> None:
         got = np.asarray(fn(X, xi, 1.5), dtype=float)
         expect(np.all(got >= -1e-9), "with both constants the energy is never negative; yours is, somewhere")
 
-    run_cases("modern_energy", fn, [("one query", single), ("beta", beta_scaling), ("batch", batch),
+    return run_cases("modern_energy", fn, [("one query", single), ("beta", beta_scaling), ("batch", batch),
                                     ("large patterns", large_patterns), ("E >= 0", non_negative)],
               library_twin=modern.modern_energy)
 
 
-def modern_update(fn) -> None:
+def modern_update(fn) -> CheckResult:
     """The learner's one-step ``modern_update(X, xi, beta) = softmax(beta xi X^T) X``."""
     rng = rng_for("modern_update")
 
@@ -140,12 +140,12 @@ def modern_update(fn) -> None:
         got = _finite(fn(X, xi, 2.0), "the update with 784-pixel patterns")
         expect_close(got, X[3], "with beta = 2 and well separated patterns one step should land on the pattern")
 
-    run_cases("modern_update", fn, [("one query", single), ("batch", batch), ("weights and beta", convex),
+    return run_cases("modern_update", fn, [("one query", single), ("batch", batch), ("weights and beta", convex),
                                     ("large patterns", large)],
               library_twin=modern.modern_update)
 
 
-def dense_sweep(fn) -> None:
+def dense_sweep(fn) -> CheckResult:
     """The learner's ``dense_sweep(X, s, n)``: one asynchronous sweep, units 0..N-1, F(x) = x^n."""
     rng = rng_for("dense_sweep")
 
@@ -202,7 +202,7 @@ def dense_sweep(fn) -> None:
         fn(X, s, 2)
         expect(np.array_equal(s, before), "your function changed the state passed in: work on a copy")
 
-    run_cases("dense_sweep", fn, [("one state", one_state), ("asynchronous", asynchronous), ("ties", ties),
+    return run_cases("dense_sweep", fn, [("one state", one_state), ("asynchronous", asynchronous), ("ties", ties),
                                   ("batch", batch), ("energy never rises", energy_down),
                                   ("input untouched", untouched)],
               library_twin=modern.dense_update)

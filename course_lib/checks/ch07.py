@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .. import attention
-from ._core import CheckFailed, expect, expect_close, own_work, rng_for, run_cases
+from ._core import CheckFailed, CheckResult, expect, expect_close, grading, own_work, rng_for, run_cases
 
 _FORBIDDEN = ("scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention",
               "HopfieldMultiheadAttention", "hopfield_attention")
@@ -57,6 +57,8 @@ def _torch_attention_refs(fn) -> list[str]:
 
 
 def _own_attention(exercise: str, fn, library_twin=None) -> None:
+    if grading():  # the grader screens the answer's source itself
+        return
     own_work(exercise, fn, library_twin)
     used = _torch_attention_refs(fn)
     if used:
@@ -83,7 +85,7 @@ def _pair(result, exercise: str):
 
 # --------------------------------------------------------------------------- exercise 1
 
-def hopfield_update(fn) -> None:
+def hopfield_update(fn) -> CheckResult:
     """The learner's ``hopfield_update(xi, X, beta)``: one step xi <- X^T softmax(beta X xi), X as rows."""
     rng = rng_for("hopfield_update")
 
@@ -132,15 +134,15 @@ def hopfield_update(fn) -> None:
                      rtol=1e-5, atol=1e-6)
 
     _own_attention("hopfield_update", fn, attention.hopfield_retrieval)
-    run_cases("hopfield_update", fn, [("one state", single), ("batch of states", batch), ("beta", uses_beta),
+    return run_cases("hopfield_update", fn, [("one state", single), ("batch of states", batch), ("beta", uses_beta),
                                       ("retrieves a pattern", retrieval), ("small beta", small_beta),
                                       ("float32 tensors", float32)],
-              library_twin=attention.hopfield_retrieval)
+              library_twin=attention.hopfield_retrieval, forbidden=_FORBIDDEN)
 
 
 # --------------------------------------------------------------------------- exercise 2
 
-def masked_attention(fn) -> None:
+def masked_attention(fn) -> CheckResult:
     """The learner's ``masked_attention(query, keys, values, mask)``; mask True = may attend."""
     rng = rng_for("masked_attention")
 
@@ -195,10 +197,10 @@ def masked_attention(fn) -> None:
                      "with the same boolean mask (True = may attend)")
 
     _own_attention("masked_attention", fn, attention.hopfield_attention)
-    run_cases("masked_attention", fn, [("all True", all_true), ("causal", causal), ("padding", padding),
+    return run_cases("masked_attention", fn, [("all True", all_true), ("causal", causal), ("padding", padding),
                                        ("scale", scale), ("batch and heads", heads),
                                        ("random mask vs torch", against_torch)],
-              library_twin=attention.hopfield_attention)
+              library_twin=attention.hopfield_attention, forbidden=_FORBIDDEN)
 
 
 # --------------------------------------------------------------------------- exercise 3
@@ -213,7 +215,7 @@ def _mha(rng: np.random.Generator, embed: int, heads: int, bias: bool = True) ->
     return mha
 
 
-def attention_head(fn) -> None:
+def attention_head(fn) -> CheckResult:
     """The learner's ``attention_head(query, key, value, in_proj_weight, in_proj_bias, num_heads, head)``."""
     rng = rng_for("attention_head")
 
@@ -245,17 +247,17 @@ def attention_head(fn) -> None:
                      "values (the third third of in_proj_weight)")
 
     _own_attention("attention_head", fn)
-    run_cases("attention_head", fn, [
+    return run_cases("attention_head", fn, [
         ("one head", lambda: compare(6, 1, 0, 2, 3, 4, "one head of one")),
         ("first of two heads", lambda: compare(8, 2, 0, 2, 3, 3, "head 0 of 2")),
         ("last of four heads", lambda: compare(12, 4, 3, 3, 2, 5, "head 3 of 4")),
         ("cross-attention", lambda: compare(8, 2, 1, 1, 4, 7, "L != S")),
-    ])
+    ], forbidden=_FORBIDDEN)
 
 
 # --------------------------------------------------------------------------- exercise 4
 
-def multihead_attention(fn) -> None:
+def multihead_attention(fn) -> CheckResult:
     """The learner's ``multihead_attention(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight,
     out_proj_bias, num_heads, key_padding_mask=None)``, against ``nn.MultiheadAttention`` (batch_first)."""
     rng = rng_for("multihead_attention")
@@ -287,11 +289,11 @@ def multihead_attention(fn) -> None:
         compare(8, 2, 2, 3, 5, "with key_padding_mask (True = padding, as in torch)", pad=pad)
 
     _own_attention("multihead_attention", fn)
-    run_cases("multihead_attention", fn, [
+    return run_cases("multihead_attention", fn, [
         ("one head", lambda: compare(4, 1, 2, 3, 3, "one head")),
         ("four heads", lambda: compare(16, 4, 3, 5, 5, "four heads")),
         ("cross-attention", lambda: compare(6, 3, 2, 2, 6, "L = 2 queries, S = 6 keys")),
         ("key padding", padding),
         ("float32", lambda: compare(8, 4, 2, 4, 4, "float32", dtype=torch.float32)),
-    ])
+    ], forbidden=_FORBIDDEN)
 
