@@ -303,7 +303,9 @@ class Sandbox:
         run = " ".join(q(a) for a in drop)
         cg = "".join(f"echo $$ > {q(str(c / 'cgroup.procs'))}\n" for c in self.cgroups)
         if self.caps.namespaces:
-            inner = self._mount_script() + f"\ncd {q(str(self.home))}\nexec {run}\n"
+            # sh stays as the namespace's init: killed with unshare (--kill-child), it takes every process
+            # of the namespace with it; the kernel itself cannot carry that signal across setpriv
+            inner = self._mount_script() + f"\ncd {q(str(self.home))}\n{run} &\nwait $!\n"
             self.isolation.namespaces = ["pid", "net", "mount"]
             script = (cg + "exec unshare --net --pid --mount --fork --kill-child --mount-proc -- sh -c "
                       + q(inner) + "\n")
@@ -355,9 +357,7 @@ class Sandbox:
                               key=secrets.token_hex(32).encode())
         os.chmod(conn, 0o644)
         argv, env = self._command(conn)
-        preexec = None
-        if not self.caps.setpriv:
-            preexec = _rlimit_preexec(self.limits)
+        preexec = _die_with_grader if self.caps.setpriv else _rlimit_preexec(self.limits)
         self.proc = subprocess.Popen(argv, env=env, cwd=str(self.home), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True, preexec_fn=preexec)
@@ -569,6 +569,16 @@ def _remove_owned(uid: int, folders: list[Path]) -> None:
                 pass
 
 
+def _die_with_grader() -> None:
+    """In the child before exec: SIGKILL it when the grading process dies (a killed grader leaves nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _rlimit_preexec(limits: Limits):
     """Limits for a kernel that runs as the grader's own user (no setpriv/prlimit wrapper)."""
     import resource
@@ -579,6 +589,7 @@ def _rlimit_preexec(limits: Limits):
               (resource.RLIMIT_CORE, 0)]
 
     def apply() -> None:
+        _die_with_grader()
         for which, value in values:
             hard = resource.getrlimit(which)[1]
             if hard != resource.RLIM_INFINITY:

@@ -26,6 +26,7 @@ BANNED_NAMES = frozenset({
     "delattr", "open", "sys", "os", "gc", "inspect", "ctypes", "subprocess", "builtins", "get_ipython",
     "breakpoint", "exit", "quit", "course_lib", "course_tools", "pickle", "marshal",
 })
+_BANNED_ATTRS = frozenset({"ctypeslib", "_ctypes", "multiprocessing", "load_library", "hub", "ops"})
 _FRAME_ATTR = re.compile(r"^(f|gi|cr|ag|tb|co)_[a-z_]+$")
 _DUNDER = re.compile(r"^__\w+__$")
 
@@ -104,6 +105,12 @@ def screen_answer(source: str, course_names: set[str] = frozenset(), allowed: tu
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _DUNDER.match(item.name):
                     dunder_methods.add(id(item))
     for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            parts = [p for a in node.names for p in a.name.split(".")]
+            parts += (getattr(node, "module", None) or "").split(".")
+            bad = [p for p in parts if p in BANNED_NAMES or p in _BANNED_ATTRS]
+            if bad and _module_root(getattr(node, "module", None) or node.names[0].name) in ALLOWED_IMPORTS:
+                return _refuse(node, f"the answer imports {bad[0]}, which answers may not use")
         if isinstance(node, ast.Import):
             for alias in node.names:
                 root = _module_root(alias.name)
@@ -141,6 +148,8 @@ def screen_answer(source: str, course_names: set[str] = frozenset(), allowed: tu
                 return _refuse(node, f"the answer uses the special attribute .{attr}, which answers may not use")
             if _FRAME_ATTR.match(attr):
                 return _refuse(node, f"the answer uses .{attr} (frames and code objects are off limits)")
+            if attr in BANNED_NAMES or attr in _BANNED_ATTRS:
+                return _refuse(node, f"the answer uses .{attr}, which answers may not use")
             if attr in forbidden_set:
                 return _refuse(node, f"the answer uses .{attr}: this exercise asks you to write it yourself")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
