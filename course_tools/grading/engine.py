@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..notebooks import ROOT, NotebookError, chapter_of
@@ -301,7 +301,7 @@ def grade_submission(path: str | Path, plan: Plan | str, settings: Settings | No
     path = Path(path)
     result = SubmissionResult(student=path.stem, file=path.name,
                               exercises=[ExerciseResult(e.name, e.points) for e in plan.exercises],
-                              started=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                              started=datetime.now(UTC).isoformat(timespec="seconds"))
     start = time.monotonic()
     try:
         _grade_into(result, path, plan, settings, [Path(h) for h in (hide or [])])

@@ -21,7 +21,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = ["Reporter", "csv_safe", "feedback_text", "feedback_html", "summary"]
@@ -45,7 +45,7 @@ class Reporter:
         self.out, self.plan, self.settings, self.version = Path(out), plan, settings, version
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / "feedback").mkdir(exist_ok=True)
-        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
         self.results: list = []
         self.jsonl = self.out / "results.jsonl"
         self.jsonl.write_text("", encoding="utf-8")
@@ -93,7 +93,7 @@ class Reporter:
             "grader_version": self.version,
             "chapter": self.plan.chapter,
             "started": self.started,
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "limits": {k: v for k, v in asdict(self.settings).items() if k != "root"},
             "machine": asdict(capabilities()),
             "submissions": [r.to_dict() for r in ordered],
