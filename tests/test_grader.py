@@ -307,3 +307,26 @@ def test_one_job_two_jobs_and_dask_give_the_same_gradebook(small_class, tmp_path
 def test_grade_submission_never_raises(tmp_path):
     r = grade_submission(tmp_path / "absent.ipynb", "01", Settings(timeout_cell=5, timeout_total=30))
     assert r.status == "unreadable" and r.total == 0
+
+
+def test_the_fallback_without_root_still_has_fresh_dirs_limits_and_cleanup():
+    from course_tools.grading.sandbox import Capabilities, Stop
+
+    weak = Capabilities(root=False, setpriv=False, namespaces=False, cgroup="", cgroup_memory="", cgroup_pids="")
+    sandbox = Sandbox(Limits(timeout_cell=20, timeout_total=60, memory_mb=3072), ROOT, [], time.monotonic() + 60,
+                      caps=weak)
+    try:
+        sandbox.start()
+        assert "own user" in sandbox.isolation.user and "nproc" not in sandbox.isolation.rlimits
+        code = ("import os, resource, numpy as np\n"
+                "assert os.environ['HOME'] == os.getcwd() and os.environ['HOME'].endswith('/home')\n"
+                "assert resource.getrlimit(resource.RLIMIT_AS)[0] == 3072 * 2**20\n"
+                "if os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(600)\n")
+        assert sandbox.execute(code, 20).status == "ok"
+        assert sandbox.execute("import numpy as np\nx = np.ones(2**33)\n", 20).ename == "MemoryError"
+        with pytest.raises(Stop) as stop:
+            sandbox.execute("while True:\n    pass\n", 2)
+        assert stop.value.kind == "timeout_cell"
+    finally:
+        sandbox.close()
+    assert _sandbox_processes(sandbox.token) == [] and not sandbox.base.exists()
