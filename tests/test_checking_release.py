@@ -87,6 +87,6 @@ def test_classroom_workflow_runs_each_notebook_once():
     assert "classroom-resources/autograding-grading-reporter@v1" in text
     commands = [line for line in text.splitlines() if line.strip().startswith("command:")]
     assert commands and all("COURSE_FAST=1" in c and "--from-report" in c for c in commands)
-    runs = [line for line in text.splitlines() if "--report" in line and "--from-report" not in line]
+    runs = [line for line in text.splitlines() if " --report " in line and "--from-report" not in line]
     assert len(runs) == len(list((ROOT / "solutions").glob("*.ipynb")))
     assert (ROOT / "templates" / "github-classroom" / ".github" / "workflows" / "classroom.yml").read_text() == text
