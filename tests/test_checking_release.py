@@ -1,6 +1,5 @@
 """`course check` (the learner's, course_lib.checking) and `course release` (the student-facing course)."""
 
-import copy
 import json
 import re
 import subprocess
@@ -9,24 +8,14 @@ from argparse import Namespace
 import nbformat
 import pytest
 from conftest import ROOT
+from test_grader_adversarial import with_answers
 
 from course_lib.checking import Verdict, check_notebook, read_report, run, write_report
 from course_tools.release import classroom_workflow, release
 
-SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
-
-
-def _answers(**sources):
-    nb = copy.deepcopy(SOLUTION)
-    for cell in nb.cells:
-        name = cell.get("metadata", {}).get("course", {}).get("exercise")
-        if name in sources and "answer" in cell.metadata.get("tags", []):
-            cell.source = sources[name]
-    return nb
-
 
 def test_one_bad_answer_does_not_hide_the_others(tmp_path):
-    nb = _answers(energy="def energy(W, states, b=None)\n    return 0\n",
+    nb = with_answers(energy="def energy(W, states, b=None)\n    return 0\n",
                   local_field="def local_field(W, states, b=None):\n    while True:\n        pass\n")
     nb.cells = [c for c in nb.cells if c.get("id") not in ("flip_energy_change-answer", "flip_energy_change-check")]
     path = tmp_path / "01_energy.ipynb"
@@ -40,7 +29,7 @@ def test_one_bad_answer_does_not_hide_the_others(tmp_path):
 
 
 def test_a_dead_kernel_loses_only_its_exercise(tmp_path):
-    nb = _answers(local_field="import os\nos._exit(3)\n")
+    nb = with_answers(local_field="import os\nos._exit(3)\n")
     path = tmp_path / "01_energy.ipynb"
     nbformat.write(nb, path)
     verdicts = {v.exercise: v.status for v in check_notebook(path, timeout=30)}
@@ -60,7 +49,7 @@ def test_reports_round_trip_for_ci(tmp_path):
     assert run(Namespace(exercise=None, **{**args, "from_report": tmp_path / "bad.json"})) == 2
 
 
-def test_release_holds_no_answers(tmp_path):
+def test_release_holds_nowith_answers(tmp_path):
     out = release(tmp_path / "course", git=True)
     names = {p.relative_to(out).parts[0] for p in out.rglob("*")}
     assert {"course_lib", "exercises", "notebooks", "data", "README.md", "pyproject.toml", ".github"} <= names

@@ -246,7 +246,9 @@ def test_reports(course_graded):
     results, out = course_graded["01"]
     data = json.loads((out / "results.json").read_text())
     assert data["grader_version"] and data["chapter"] == "01" and data["started"]
-    assert data["limits"] == {"timeout_cell": 30, "timeout_total": 240, "memory_mb": 6144, "output_kb": 256}
+    assert {k: data["limits"][k] for k in ("timeout_cell", "timeout_total", "memory_mb", "output_kb")} == \
+        {"timeout_cell": 30, "timeout_total": 240, "memory_mb": 6144, "output_kb": 256}
+    assert data["limits"]["processes"] > 0 and data["limits"]["file_mb"] > 0
     subs = {s["student"]: s for s in data["submissions"]}
     assert subs["full"]["total"] == 8 and subs["full"]["started"] and subs["full"]["duration_s"] > 0
     assert subs["full"]["isolation"]["rlimits"]

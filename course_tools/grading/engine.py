@@ -48,13 +48,9 @@ _STOP_STATUS = {"timeout_cell": "timeout", "timeout_total": "timeout", "kernel_d
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Limits of one submission's sandbox; checked when made (a ValueError names the bad option)."""
+class Settings(Limits):
+    """The sandbox's limits plus the course's root; checked when made (a ValueError names the bad option)."""
 
-    timeout_cell: float = 60
-    timeout_total: float = 600
-    memory_mb: int = 6144
-    output_kb: int = 512
     root: str = str(ROOT)
 
     def __post_init__(self) -> None:
@@ -68,8 +64,7 @@ class Settings:
 
     @property
     def limits(self) -> Limits:
-        return Limits(timeout_cell=self.timeout_cell, timeout_total=self.timeout_total,
-                      memory_mb=self.memory_mb, output_kb=self.output_kb)
+        return Limits(**{k: v for k, v in asdict(self).items() if k != "root"})
 
 
 @dataclass
@@ -242,7 +237,6 @@ class _Run:
         from course_lib.checks import _core
 
         r = self.results[name]
-        exercise = self.plan.exercise(name)
         source = self.answers[name]
         memory: list[str] = []
 
@@ -274,7 +268,6 @@ class _Run:
             return
         finally:
             _core.set_grading_context(None)
-        del exercise
         r.passed, r.total = int(result.passed), int(result.total)
         notes = list(result.feedback)
         if name in self.cell_errors:
@@ -304,7 +297,7 @@ def grade_submission(path: str | Path, plan: Plan | str, settings: Settings | No
                               started=datetime.now(UTC).isoformat(timespec="seconds"))
     start = time.monotonic()
     try:
-        _grade_into(result, path, plan, settings, [Path(h) for h in (hide or [])])
+        _grade_into(result, path, plan, settings, [Path(h) for h in (hide or [])] + [path.resolve().parent])
     except Exception as err:  # noqa: BLE001 - the failure boundary of one submission
         result.status = "grader_error"
         result.message = f"the grader failed on this submission ({type(err).__name__}: {str(err)[:300]})"

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+
 __all__ = ["Limits", "Capabilities", "capabilities", "Stop", "ExecResult", "Sandbox"]
 
 
@@ -101,6 +103,8 @@ def capabilities() -> Capabilities:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=20).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             namespaces = False
+    if setpriv and not namespaces and not all(_traversable(p) for p in (_python_home(), Path(sys.prefix), ROOT)):
+        setpriv = False   # another UID could not even start Python here: run as the grader's user
     cg, mem, pids = "", "", ""
     base = Path("/sys/fs/cgroup")
     if root and (base / "memory").is_dir():

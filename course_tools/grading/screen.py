@@ -82,6 +82,27 @@ def course_lib_bindings(sources: list[str]) -> set[str]:
     return bound
 
 
+def _import_refusal(node: ast.Import | ast.ImportFrom) -> Screen | None:
+    """Why an import is refused (None if it is allowed)."""
+    if isinstance(node, ast.ImportFrom) and node.level:
+        return _refuse(node, "relative imports are not allowed in an answer")
+    modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    parts = [p for m in modules for p in m.split(".")] + [p for a in node.names for p in a.name.split(".")]
+    bad = [p for p in parts if p in BANNED_NAMES or p in _BANNED_ATTRS]
+    what = "imports from" if isinstance(node, ast.ImportFrom) else "imports"
+    for module in modules:
+        root = _module_root(module)
+        if root in ("course_lib", "course_tools"):
+            return _refuse(node, f"the answer {what} {module}: the exercise asks you to write this yourself, "
+                                 "so an answer that uses the course's library earns nothing")
+        if root not in ALLOWED_IMPORTS:
+            return _refuse(node, f"the answer {what} {module}; answers may import only "
+                                 + ", ".join(sorted(ALLOWED_IMPORTS - {'__future__'})))
+    if bad:
+        return _refuse(node, f"the answer imports {bad[0]}, which answers may not use")
+    return None
+
+
 def _refuse(node: ast.AST, message: str) -> Screen:
     line = getattr(node, "lineno", None)
     where = f" (line {line})" if line else ""
@@ -106,30 +127,9 @@ def screen_answer(source: str, course_names: set[str] = frozenset(), allowed: tu
                     dunder_methods.add(id(item))
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            parts = [p for a in node.names for p in a.name.split(".")]
-            parts += (getattr(node, "module", None) or "").split(".")
-            bad = [p for p in parts if p in BANNED_NAMES or p in _BANNED_ATTRS]
-            if bad and _module_root(getattr(node, "module", None) or node.names[0].name) in ALLOWED_IMPORTS:
-                return _refuse(node, f"the answer imports {bad[0]}, which answers may not use")
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                root = _module_root(alias.name)
-                if root in ("course_lib", "course_tools"):
-                    return _refuse(node, f"the answer imports {alias.name}: the exercise asks you to write "
-                                         "this yourself, so an answer that uses the course's library earns nothing")
-                if root not in ALLOWED_IMPORTS:
-                    return _refuse(node, f"the answer imports {alias.name}; answers may import only "
-                                         + ", ".join(sorted(ALLOWED_IMPORTS - {'__future__'})))
-        elif isinstance(node, ast.ImportFrom):
-            root = _module_root(node.module)
-            if node.level:
-                return _refuse(node, "relative imports are not allowed in an answer")
-            if root in ("course_lib", "course_tools"):
-                return _refuse(node, f"the answer imports from {node.module}: the exercise asks you to write "
-                                     "this yourself, so an answer that uses the course's library earns nothing")
-            if root not in ALLOWED_IMPORTS:
-                return _refuse(node, f"the answer imports from {node.module}; answers may import only "
-                                     + ", ".join(sorted(ALLOWED_IMPORTS - {'__future__'})))
+            refusal = _import_refusal(node)
+            if refusal is not None:
+                return refusal
         elif isinstance(node, ast.Name):
             name = node.id
             if _DUNDER.match(name):
