@@ -7,6 +7,7 @@ import copy
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -162,10 +163,11 @@ def test_a_killed_grader_leaves_no_sandbox_behind(tmp_path):
     script = ("import sys, time\nfrom pathlib import Path\nfrom course_tools.grading.sandbox import Sandbox, Limits\n"
               f"s = Sandbox(Limits(timeout_cell=30, timeout_total=120, memory_mb=3072), Path({str(ROOT)!r}), [], "
               "time.monotonic() + 120)\ns.start()\ns.execute('import os\\nif os.fork() == 0:\\n    os.setsid()\\n"
-              "    import time\\n    time.sleep(600)\\n', 20)\nprint(s.token, flush=True)\ntime.sleep(600)\n")
+              "    import time\\n    time.sleep(600)\\n', 20)\nprint(s.token, s.base, *s.cgroups, flush=True)\n"
+              "time.sleep(600)\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
-    token = proc.stdout.readline().strip()
+    token, *leftovers = proc.stdout.readline().split()
     assert token and _sandbox_processes(token)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -176,6 +178,12 @@ def test_a_killed_grader_leaves_no_sandbox_behind(tmp_path):
     left = _sandbox_processes(token)
     for pid in left:  # leave the machine clean even when the assertion fails
         os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    for path in map(Path, leftovers):   # a killed grader leaves its (empty) folder and cgroups behind
+        if path.is_relative_to("/sys/fs/cgroup"):
+            path.rmdir()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
     if capabilities().setpriv or capabilities().namespaces:
         assert left == []
 
