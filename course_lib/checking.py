@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Verdict", "check_notebook", "format_verdicts", "expected_exercises", "write_report", "read_report",
-           "add_arguments", "run", "main"]
+           "add_arguments", "run", "check_command", "main"]
 
 _PASS_RE = re.compile(r"\[pass\] (\S+): (\d+)/(\d+)")
 _SCORE_RE = re.compile(r": (\d+)/(\d+) hidden cases passed")
@@ -227,6 +227,12 @@ def read_report(path: Path) -> list[Verdict]:
         raise ValueError(f"{path} is not a report written by course check --report")
     fields = ("exercise", "status", "passed", "total", "feedback")
     return [Verdict(**{k: d[k] for k in fields if k in d}) for d in data]
+
+
+def check_command(path: Path, timeout: int = 300, exercise: str | None = None) -> int:
+    """``course check`` on one notebook as a call (for ``course_lib.learner.main(check=...)``): the exit code."""
+    return run(argparse.Namespace(notebook=Path(path), timeout=timeout, exercise=exercise, report=None,
+                                  from_report=None))
 
 
 def main(argv: list[str] | None = None) -> int:
