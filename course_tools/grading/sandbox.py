@@ -41,6 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+_SYSTEM_DIRS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "usr"})
 
 __all__ = ["Limits", "Capabilities", "capabilities", "Stop", "ExecResult", "Sandbox"]
 
@@ -253,8 +254,11 @@ class Sandbox:
     def _mount_script(self) -> str:
         """Shell commands run as root inside the new mount namespace, before dropping privileges."""
         q = shlex.quote
-        hide_tmp = [Path(p) for p in ("/tmp", "/var/tmp", "/dev/shm") if Path(p).is_dir()]
-        hide_other = [Path(p) for p in ("/root", "/home") if Path(p).is_dir()] + self.hide
+        hide_tmp = [Path(p) for p in ("/tmp", "/dev/shm") if Path(p).is_dir()]
+        # every top-level folder but the system's own goes under an empty tmpfs (home folders, other
+        # checkouts, /var, /run's sockets, /opt, ...); what the kernel needs is bound back in below
+        hide_other = [p for p in Path("/").iterdir() if p.is_dir() and not p.is_symlink()
+                      and p.name not in _SYSTEM_DIRS and p not in hide_tmp] + self.hide
         hidden = hide_tmp + hide_other
         needed = [self.base, _python_home(), Path(sys.prefix).resolve(), self.course_root]
 
@@ -263,7 +267,7 @@ class Sandbox:
 
         expose = [p for p in needed if any(under(p, h) for h in hidden)]
         expose = [p for p in expose if not any(o != p and under(p, o) for o in expose)]
-        stage = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path("/mnt")
+        stage = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path("/tmp")
         lines = ["set -e", "mount --make-rprivate /"]
         for path in (Path(sys.prefix).resolve(), _python_home(), self.course_root):
             lines += [f"mount --bind {q(str(path))} {q(str(path))}",
@@ -272,7 +276,8 @@ class Sandbox:
         for i, path in enumerate(expose):
             lines += [f"mkdir {q(str(stage / f's{i}'))}", f"mount --rbind {q(str(path))} {q(str(stage / f's{i}'))}"]
         top = [h for h in hidden if not any(o != h and under(h, o) for o in hidden)]
-        inner = [h for h in top if any(under(h, e) for e in expose)]
+        inner = [h for h in hidden if any(e != h and under(h, e) for e in expose)]   # covered after the moves
+
         def cover(h: Path) -> None:
             mode = "1777" if h in hide_tmp else "755"
             lines.append(f"mount -t tmpfs -o mode={mode},size=64m course-hidden {q(str(h))}")
@@ -282,13 +287,15 @@ class Sandbox:
                 cover(h)
         for i, path in enumerate(expose):
             lines += [f"mkdir -p {q(str(path))}", f"mount --move {q(str(stage / f's{i}'))} {q(str(path))}"]
+            if path != self.base:
+                lines.append(f"mount -o remount,bind,ro {q(str(path))}")
         if stage in top:
             cover(stage)
         else:
             lines.append(f"umount -l {q(str(stage))}")
         for h in inner:
             lines.append(f"mount -t tmpfs -o mode=000,size=1m course-hidden {q(str(h))}")
-        self.isolation.hidden = [str(h) for h in top]
+        self.isolation.hidden = sorted({str(h) for h in top + inner})
         return "\n".join(lines)
 
     def _command(self, connection_file: Path) -> tuple[list[str], dict | None]:
