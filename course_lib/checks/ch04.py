@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import boltzmann
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _symmetric(rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
@@ -19,7 +19,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def flip_probability(fn) -> None:
+def flip_probability(fn) -> CheckResult:
     """The learner's ``flip_probability(h, T)`` = P(s_i = +1 | field h) at temperature T."""
     rng = rng_for("flip_probability")
 
@@ -57,12 +57,13 @@ def flip_probability(fn) -> None:
         expect(np.ndim(got) == 0, f"a single field should give a single probability, got shape {np.shape(got)}")
         expect(np.isclose(float(got), boltzmann.probability_up(0.4, 1.0)), "wrong value for a single field")
 
-    run_cases("flip_probability", fn, [("values", values), ("temperature", temperature), ("zero field", zero_field),
+    return run_cases("flip_probability", fn,
+                     [("values", values), ("temperature", temperature), ("zero field", zero_field),
                                        ("huge fields", huge_fields), ("scalar", scalar)],
               library_twin=boltzmann.probability_up)
 
 
-def gibbs_sweep(fn) -> None:
+def gibbs_sweep(fn) -> CheckResult:
     """The learner's ``gibbs_sweep(W, b, states, T, u)``: one sequential heat-bath sweep, uniforms given."""
     rng = rng_for("gibbs_sweep")
 
@@ -104,12 +105,12 @@ def gibbs_sweep(fn) -> None:
         fn(W, None, S, 1.0, u)
         expect(np.array_equal(S, before), "your function changed the states passed in: work on a copy")
 
-    run_cases("gibbs_sweep", fn, [("batch", batch), ("single state", single_state), ("near zero T", cold),
+    return run_cases("gibbs_sweep", fn, [("batch", batch), ("single state", single_state), ("near zero T", cold),
                                   ("input untouched", untouched)],
               library_twin=boltzmann.gibbs_sweep)
 
 
-def exact_distribution(fn) -> None:
+def exact_distribution(fn) -> CheckResult:
     """The learner's ``exact_distribution(W, b, T)`` over the rows of ``all_states(N)``."""
     rng = rng_for("exact_distribution")
 
@@ -143,12 +144,12 @@ def exact_distribution(fn) -> None:
                                          "smallest energy first; it cancels between numerator and Z")
         expect_close(got, boltzmann.exact_distribution(W, b, 0.01), "wrong at low temperature", atol=1e-10)
 
-    run_cases("exact_distribution", fn, [("values and order", values), ("no bias", no_bias),
+    return run_cases("exact_distribution", fn, [("values and order", values), ("no bias", no_bias),
                                          ("temperature", temperature), ("low temperature", cold)],
               library_twin=boltzmann.exact_distribution, allowed=("all_states",))
 
 
-def bm_gradient(fn) -> None:
+def bm_gradient(fn) -> CheckResult:
     """The learner's ``bm_gradient(W, b, data, n_visible)``: the exact log-likelihood gradient."""
     rng = rng_for("bm_gradient")
 
@@ -189,6 +190,6 @@ def bm_gradient(fn) -> None:
         V = np.array([v, v, v, np.ones(2)])
         compare(W, b, V, 2, "Each data row counts once, repeated rows included (average over rows).")
 
-    run_cases("bm_gradient", fn, [("visible units only", visible_only), ("with hidden units", with_hidden),
+    return run_cases("bm_gradient", fn, [("visible units only", visible_only), ("with hidden units", with_hidden),
                                   ("repeated data rows", repeated_rows)],
               library_twin=boltzmann.bm_gradient, allowed=("all_states",))
