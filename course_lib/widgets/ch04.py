@@ -11,6 +11,9 @@ import numpy as np
 from ..boltzmann import temperature_view
 from . import figure_with_controls
 
+# a track wide enough that each of the slider's 52 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
+
 
 def draw_distribution(W, b, T: float):
     """The figure for one temperature: P(s) of every state, sorted by energy, next to the uniform level."""
@@ -34,6 +37,6 @@ def temperature_explorer(W, b=None, T: float = 1.0):
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=T, base=10, min=-1.3, max=1.3, step=0.05, description="T",
-                              continuous_update=False, readout_format=".2f")
+                              continuous_update=False, readout_format=".2f", layout=SLIDER_LAYOUT)
     return figure_with_controls(lambda T: draw_distribution(W, b, T), {"T": slider},
                                 title="The Boltzmann distribution as the temperature changes")
