@@ -206,3 +206,16 @@ def test_static_memory_learns_a_separable_task():
     assert losses[-1] < 0.5 * losses[0]
     with torch.no_grad():
         assert (model(inputs).argmax(1) == labels).float().mean() > 0.95
+
+
+def test_fast_projection_equals_the_pseudoinverse_rule():
+    from course_lib import hopfield
+    from course_lib.attention import mix_features
+
+    gen = np.random.default_rng(4)
+    feats = gen.choice([-1.0, 1.0], size=(6, 80))
+    for p in (10, 300):                                       # fewer and more examples than units
+        X = mix_features(feats, p, 3, gen)
+        W, rank = bridges._projection_and_rank(X)
+        assert rank == np.linalg.matrix_rank(X)
+        assert np.allclose(W, hopfield.pseudoinverse_weights(X), atol=1e-10)
