@@ -12,6 +12,8 @@
 * **A learned static memory** (chapter 07): :class:`StaticMemory` is a layer whose stored patterns are
   parameters (Ramsauer et al.'s ``HopfieldLayer``); with a ReLU in place of the softmax it is the
   feed-forward layer of a transformer read as a key-value memory.
+* **What the theorems need** (chapter 04): :func:`critical_depth` (Hajek's constant for logarithmic
+  annealing) and :func:`asymptotic_variance` (the quantity Peskun's theorem orders).
 * **Memorization to generalization** (chapter 07): :func:`generalisation_experiment` stores mixtures
   of random features with Hebb's rule or the pseudoinverse rule and follows stored, feature and
   never-stored probes.
@@ -38,7 +40,7 @@ __all__ = [
     "HIDDEN_UNITS", "softplus", "separation_function", "dense_memory_energy", "marginal_free_energy",
     "lambert_w0", "RamsauerBound", "ramsauer_capacity_bound", "random_sphere_patterns", "separation_threshold",
     "well_separated", "SphereCapacity", "sphere_capacity", "GeneralisationResult", "generalisation_experiment",
-    "StaticMemory", "train_static_memory",
+    "StaticMemory", "train_static_memory", "critical_depth", "asymptotic_variance",
 ]
 
 HIDDEN_UNITS = ("binary", "spin", "gaussian")
@@ -433,3 +435,76 @@ def train_static_memory(model, inputs, labels, epochs: int, lr: float = 3e-3, ba
     The training loop is :func:`course_lib.attention.train_classifier`'s."""
     return train_classifier(model, inputs, labels, epochs=as_count(epochs, "epochs"), batch_size=batch_size,
                             lr=lr, seed=seed)
+
+
+# ----------------------------------------------------------------------------------------------
+# chapter 04: what the convergence theorems of samplers and annealing need
+# ----------------------------------------------------------------------------------------------
+
+def critical_depth(energies, n: int) -> float:
+    """Hajek's critical depth d* of an energy on the 2^n states of n +-1 units, single flips as moves.
+
+    ``energies`` (2^n,) in the order of ``boltzmann.all_states(n)`` (state k has unit i = +1 iff bit i of
+    k is 1, so flipping unit i is k ^ (1 << i)). The depth of a local minimum s is the least energy
+    barrier it must climb to reach a state of lower energy: min over single-flip paths to such a state
+    of (highest energy on the path) - E(s). d* is the largest depth over local minima that are not
+    global (0 if every local minimum is global). Hajek (1988): single-flip annealing with
+    T_k = c / ln(k + 2) reaches the ground states with probability tending to 1 if and only if c >= d*.
+    Computed exactly by adding states in order of energy and merging neighbouring basins (union-find).
+    """
+    n = as_count(n, "n")
+    if n > 20:
+        raise ValueError(f"n must be at most 20 to enumerate the 2^n states, got {n}")
+    E = as_finite(energies, "energies")
+    if E.shape != (2 ** n,):
+        raise ValueError(f"energies must have shape ({2 ** n},), one per state of all_states({n}), got {E.shape}")
+    tol = 1e-9 * (1.0 + np.abs(E).max())
+    parent = np.arange(E.size)
+    low = E.copy()                                    # the lowest energy in each basin (at its root)
+    added = np.zeros(E.size, dtype=bool)
+    depth = 0.0
+    e_min = E.min()
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k in np.argsort(E, kind="stable"):
+        added[k] = True
+        for i in range(n):
+            j = k ^ (1 << i)
+            if not added[j]:
+                continue
+            a, b = root(int(k)), root(int(j))
+            if a == b:
+                continue
+            # the basin whose minimum is higher is left at level E[k]; a non-global minimum's depth is final
+            hi, lo = (a, b) if low[a] > low[b] else (b, a)
+            if low[hi] > e_min + tol and low[hi] > low[lo] + tol:
+                depth = max(depth, float(E[k] - low[hi]))
+            parent[hi] = lo
+    return depth
+
+
+def asymptotic_variance(P, f) -> float:
+    """Asymptotic variance of the ergodic average of f along a reversible chain P in equilibrium:
+
+        sigma^2 = lim_T T Var(1/T sum_t f(s_t)) = <g, (2 Z - I) g>_pi,   g = f - E_pi f,  Z = (I - P + 1 pi)^-1,
+
+    with pi the stationary distribution of P. Peskun (1973): if P1 >= P2 off the diagonal (same pi),
+    sigma^2(P1) <= sigma^2(P2) for every f. P (K, K) row-stochastic, f (K,).
+    """
+    P = as_finite(P, "P")
+    if P.ndim != 2 or P.shape[0] != P.shape[1] or not np.allclose(P.sum(axis=1), 1.0) or np.any(P < -1e-15):
+        raise ValueError("P must be a square matrix with non-negative rows summing to 1")
+    f = as_finite(f, "f")
+    if f.shape != (P.shape[0],):
+        raise ValueError(f"f must have one value per state, shape ({P.shape[0]},), got {f.shape}")
+    vals, vecs = np.linalg.eig(P.T)
+    pi = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
+    pi = pi / pi.sum()
+    g = f - pi @ f
+    Z = np.linalg.inv(np.eye(len(pi)) - P + np.outer(np.ones(len(pi)), pi))
+    return float(pi @ (g * ((2 * Z - np.eye(len(pi))) @ g)))

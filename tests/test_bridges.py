@@ -219,3 +219,61 @@ def test_fast_projection_equals_the_pseudoinverse_rule():
         W, rank = bridges._projection_and_rank(X)
         assert rank == np.linalg.matrix_rank(X)
         assert np.allclose(W, hopfield.pseudoinverse_weights(X), atol=1e-10)
+
+# ------------------------------------------------------------------------- chapter 04: Hajek's depth, Peskun's order
+
+
+def _brute_force_depth(E, n):
+    """Minimax path energies by Floyd-Warshall on the hypercube, then the definition of the depth."""
+    K = 2 ** n
+    B = np.full((K, K), np.inf)
+    for k in range(K):
+        B[k, k] = E[k]
+        for i in range(n):
+            B[k, k ^ (1 << i)] = max(E[k], E[k ^ (1 << i)])
+    for m in range(K):
+        B = np.minimum(B, np.maximum(B[:, m:m + 1], B[m:m + 1, :]))
+    depth = 0.0
+    for k in range(K):
+        is_min = all(E[k ^ (1 << i)] >= E[k] for i in range(n))
+        lower = E < E[k] - 1e-12
+        if is_min and lower.any():
+            depth = max(depth, B[k, lower].min() - E[k])
+    return depth
+
+
+def test_critical_depth_matches_the_definition():
+    rng = np.random.default_rng(5)
+    for n in (3, 4, 5):
+        for _ in range(5):
+            E = rng.normal(size=2 ** n)
+            assert bridges.critical_depth(E, n) == pytest.approx(_brute_force_depth(E, n), abs=1e-12)
+    # a double well: two minima separated by a barrier of height 3 above the shallower one
+    E = np.array([0.0, 3.0, 3.0, -1.0])                       # states 00, 10, 01, 11 of two units
+    assert bridges.critical_depth(E, 2) == pytest.approx(3.0)
+    assert bridges.critical_depth(np.array([0.0, 1.0, 1.0, 2.0]), 2) == 0.0   # one minimum: nothing to climb
+    with pytest.raises(ValueError, match="energies"):
+        bridges.critical_depth(np.zeros(5), 2)
+
+
+def test_asymptotic_variance_orders_metropolis_below_gibbs_as_peskun_says():
+    from course_lib import boltzmann as bz
+
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=(5, 5)) / np.sqrt(5)
+    W = np.triu(a, 1) + np.triu(a, 1).T
+    S = bz.all_states(5)
+    for T in (0.5, 2.0):
+        P_gibbs, P_metro = (bz.transition_matrix(W, None, T, k) for k in ("gibbs", "metropolis"))
+        off = ~np.eye(32, dtype=bool)
+        assert np.all(P_metro[off] >= P_gibbs[off] - 1e-15)    # Peskun's condition holds
+        for f in (S[:, 0], S.sum(1), rng.normal(size=32)):
+            assert bridges.asymptotic_variance(P_metro, f) <= bridges.asymptotic_variance(P_gibbs, f) + 1e-9
+    # independent draws from pi: sigma^2 is the plain variance
+    pi = rng.random(6)
+    pi /= pi.sum()
+    f = rng.normal(size=6)
+    iid = np.tile(pi, (6, 1))
+    assert bridges.asymptotic_variance(iid, f) == pytest.approx(pi @ f ** 2 - (pi @ f) ** 2)
+    with pytest.raises(ValueError, match="rows"):
+        bridges.asymptotic_variance(np.ones((2, 2)), np.ones(2))
