@@ -502,9 +502,9 @@ def asymptotic_variance(P, f) -> float:
     f = as_finite(f, "f")
     if f.shape != (P.shape[0],):
         raise ValueError(f"f must have one value per state, shape ({P.shape[0]},), got {f.shape}")
-    vals, vecs = np.linalg.eig(P.T)
-    pi = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
-    pi = pi / pi.sum()
+    K = P.shape[0]
+    ones = np.ones(K)
+    pi = np.linalg.solve((np.eye(K) - P + np.outer(ones, ones)).T, ones)   # pi (I - P + 1 1^T) = 1^T
     g = f - pi @ f
-    Z = np.linalg.inv(np.eye(len(pi)) - P + np.outer(np.ones(len(pi)), pi))
-    return float(pi @ (g * ((2 * Z - np.eye(len(pi))) @ g)))
+    x = np.linalg.solve(np.eye(K) - P + np.outer(ones, pi), g)              # x = Z g
+    return float(pi @ (g * (2 * x - g)))
