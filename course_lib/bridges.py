@@ -433,8 +433,8 @@ def train_static_memory(model, inputs, labels, epochs: int, lr: float = 3e-3, ba
     """Train a :class:`StaticMemory` classifier (logits = its output) with Adam; returns the loss per epoch.
 
     The training loop is :func:`course_lib.attention.train_classifier`'s."""
-    return train_classifier(model, inputs, labels, epochs=as_count(epochs, "epochs"), batch_size=batch_size,
-                            lr=lr, seed=seed)
+    # positional: the last argument is the shuffling seed (``seed`` today, ``rng`` after the rng rule)
+    return train_classifier(model, inputs, labels, as_count(epochs, "epochs"), batch_size, lr, seed)
 
 
 # ----------------------------------------------------------------------------------------------
