@@ -34,7 +34,7 @@ from torch import nn
 
 from . import hopfield
 from .attention import hopfield_attention, mix_features, train_classifier
-from .core import as_beta, as_count, as_finite, as_positive, as_rng
+from .core import as_beta, as_count, as_finite, as_positive, as_rng, torch_generator
 
 __all__ = [
     "HIDDEN_UNITS", "softplus", "separation_function", "dense_memory_energy", "marginal_free_energy",
@@ -403,9 +403,9 @@ class StaticMemory(nn.Module):
     (Geva et al. 2021). Input (B, n_in) -> output (B, n_out); keys (slots, n_in), values (slots, n_out).
     """
 
-    def __init__(self, n_in: int, slots: int, n_out: int, kind: str = "softmax", beta: float = 1.0,
-                 generator: torch.Generator | None = None):
+    def __init__(self, n_in: int, slots: int, n_out: int, kind: str = "softmax", beta: float = 1.0, rng=None):
         super().__init__()
+        generator = torch_generator(rng)              # the initial keys and values are drawn on the CPU
         n_in, slots, n_out = as_count(n_in, "n_in"), as_count(slots, "slots"), as_count(n_out, "n_out")
         if kind not in ("softmax", "relu"):
             raise ValueError(f"kind must be 'softmax' (Hopfield layer) or 'relu' (feed-forward layer), got {kind!r}")
@@ -429,12 +429,14 @@ class StaticMemory(nn.Module):
 
 
 def train_static_memory(model, inputs, labels, epochs: int, lr: float = 3e-3, batch_size: int = 100,
-                        seed: int = 0) -> list[float]:
+                        rng: int = 0) -> list[float]:
     """Train a :class:`StaticMemory` classifier (logits = its output) with Adam; returns the loss per epoch.
 
-    The training loop is :func:`course_lib.attention.train_classifier`'s."""
-    # positional: the last argument is the shuffling seed (``seed`` today, ``rng`` after the rng rule)
-    return train_classifier(model, inputs, labels, as_count(epochs, "epochs"), batch_size, lr, seed)
+    The training loop is :func:`course_lib.attention.train_classifier`'s; ``rng`` (an integer seed) shuffles
+    the mini-batches."""
+    rng = as_count(rng, "rng", minimum=0)
+    # positional: train_classifier's last argument is its shuffling seed (named ``seed`` or ``rng``)
+    return train_classifier(model, inputs, labels, as_count(epochs, "epochs"), batch_size, lr, rng)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -180,11 +180,11 @@ def test_generalisation_experiment_refuses_bad_input():
 def test_static_memory_softmax_is_one_hopfield_step_and_relu_is_a_feed_forward_layer():
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(5, 7, generator=gen)
-    soft = bridges.StaticMemory(7, 4, 3, kind="softmax", beta=0.5, generator=gen)
+    soft = bridges.StaticMemory(7, 4, 3, kind="softmax", beta=0.5, rng=gen)
     w = soft.weights(x)
     assert torch.allclose(w.sum(1), torch.ones(5))
     assert torch.allclose(soft(x), torch.softmax(0.5 * x @ soft.keys.T, dim=1) @ soft.values, atol=1e-6)
-    ffn = bridges.StaticMemory(7, 4, 3, kind="relu", generator=gen)
+    ffn = bridges.StaticMemory(7, 4, 3, kind="relu", rng=gen)
     with torch.no_grad():
         ffn.shift.fill_(0.1)
     ref = torch.relu(x @ ffn.keys.T + 0.1) @ ffn.values
@@ -193,6 +193,8 @@ def test_static_memory_softmax_is_one_hopfield_step_and_relu_is_a_feed_forward_l
         bridges.StaticMemory(7, 4, 3, kind="tanh")
     with pytest.raises(ValueError, match="inputs"):
         soft(torch.randn(5, 6))
+    a, b = bridges.StaticMemory(7, 4, 3, rng=3), bridges.StaticMemory(7, 4, 3, rng=3)
+    assert torch.equal(a.keys, b.keys)                       # a seed makes the initial memory reproducible
 
 
 def test_static_memory_learns_a_separable_task():
@@ -201,7 +203,7 @@ def test_static_memory_learns_a_separable_task():
     labels = torch.randint(0, 4, (400,), generator=gen)
     inputs = centres[labels] + 0.3 * torch.randn(400, 10, generator=gen)
     torch.manual_seed(0)
-    model = bridges.StaticMemory(10, 8, 4, generator=gen)
+    model = bridges.StaticMemory(10, 8, 4, rng=gen)
     losses = bridges.train_static_memory(model, inputs, labels, epochs=30, lr=0.03)
     assert losses[-1] < 0.5 * losses[0]
     with torch.no_grad():

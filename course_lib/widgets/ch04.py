@@ -11,9 +11,6 @@ import numpy as np
 from ..boltzmann import temperature_view
 from . import figure_with_controls
 
-# a track wide enough that each of the slider's 52 steps is a visible move (about 8 px)
-SLIDER_LAYOUT = {"width": "560px"}
-
 
 def draw_distribution(W, b, T: float):
     """The figure for one temperature: P(s) of every state, sorted by energy, next to the uniform level."""
@@ -30,6 +27,10 @@ def draw_distribution(W, b, T: float):
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
+
+
+# a track wide enough that each of the slider's 52 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
 
 
 def temperature_explorer(W, b=None, T: float = 1.0):

@@ -10,9 +10,6 @@ import matplotlib.pyplot as plt
 from ..modern import landscape
 from . import figure_with_controls
 
-# a track wide enough that each of the slider's 60 steps is a visible move (about 8 px)
-SLIDER_LAYOUT = {"width": "560px"}
-
 
 def draw_landscape(X, beta: float, resolution: int = 81):
     """The figure for one beta: energy contours, stored patterns (x), fixed points (minima filled)."""
@@ -33,6 +30,10 @@ def draw_landscape(X, beta: float, resolution: int = 81):
     ax.legend(loc="lower left", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# a track wide enough that each of the slider's 60 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
 
 
 def beta_explorer(X, beta: float = 1.0):

@@ -14,9 +14,6 @@ import numpy as np
 from .. import attention
 from . import figure_with_controls
 
-# a track wide enough that each of the slider's 66 steps is a visible move (about 8 px)
-SLIDER_LAYOUT = {"width": "560px"}
-
 
 def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
     """Bar chart of softmax(beta K q) over the keys, titled with its entropy and 90 % count."""
@@ -35,6 +32,10 @@ def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
+
+
+# a track wide enough that each of the slider's 66 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
 
 
 def beta_widget(query, keys, labels: Sequence[str] | None = None, beta: float = 1.0, beta_max: float = 20.0):
