@@ -429,14 +429,12 @@ class StaticMemory(nn.Module):
 
 
 def train_static_memory(model, inputs, labels, epochs: int, lr: float = 3e-3, batch_size: int = 100,
-                        rng: int = 0) -> list[float]:
+                        rng=0) -> list[float]:
     """Train a :class:`StaticMemory` classifier (logits = its output) with Adam; returns the loss per epoch.
 
-    The training loop is :func:`course_lib.attention.train_classifier`'s; ``rng`` (an integer seed) shuffles
-    the mini-batches."""
-    rng = as_count(rng, "rng", minimum=0)
-    # positional: train_classifier's last argument is its shuffling seed (named ``seed`` or ``rng``)
-    return train_classifier(model, inputs, labels, as_count(epochs, "epochs"), batch_size, lr, rng)
+    The training loop is :func:`course_lib.attention.train_classifier`'s; ``rng`` shuffles the mini-batches."""
+    return train_classifier(model, inputs, labels, epochs=as_count(epochs, "epochs"), batch_size=batch_size,
+                            lr=lr, rng=rng)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -30,15 +30,15 @@ def flip_probability(fn) -> None:
         if np.allclose(got, _sigmoid(h / T)):
             expect(False, "you used sigma(h/T), the rule for 0/1 units: for +-1 spins the two states of unit i "
                           "differ in energy by 2h, not h (write out P(+1)/P(-1))")
-        if np.allclose(got, 1 - boltzmann.flip_probability(h, T)):
+        if np.allclose(got, 1 - boltzmann.probability_up(h, T)):
             expect(False, "this is P(s_i = -1): a positive field should make +1 more likely")
-        expect_close(got, boltzmann.flip_probability(h, T),
+        expect_close(got, boltzmann.probability_up(h, T),
                      "wrong probabilities: P(+1)/P(-1) must equal exp(-(E(+1) - E(-1))/T)")
 
     def temperature():
         h = rng.normal(size=8)
         for T in (0.25, 4.0):
-            expect_close(fn(h, T), boltzmann.flip_probability(h, T),
+            expect_close(fn(h, T), boltzmann.probability_up(h, T),
                          f"right at one temperature but wrong at T = {T}: T divides the field")
 
     def zero_field():
@@ -55,11 +55,11 @@ def flip_probability(fn) -> None:
     def scalar():
         got = fn(0.4, 1.0)
         expect(np.ndim(got) == 0, f"a single field should give a single probability, got shape {np.shape(got)}")
-        expect(np.isclose(float(got), boltzmann.flip_probability(0.4, 1.0)), "wrong value for a single field")
+        expect(np.isclose(float(got), boltzmann.probability_up(0.4, 1.0)), "wrong value for a single field")
 
     run_cases("flip_probability", fn, [("values", values), ("temperature", temperature), ("zero field", zero_field),
                                        ("huge fields", huge_fields), ("scalar", scalar)],
-              library_twin=boltzmann.flip_probability)
+              library_twin=boltzmann.probability_up)
 
 
 def gibbs_sweep(fn) -> None:
@@ -68,7 +68,7 @@ def gibbs_sweep(fn) -> None:
 
     def parallel(W, b, s, T, u):
         h = s @ W.T + (0 if b is None else b)
-        return np.where(u < boltzmann.flip_probability(h, T), 1.0, -1.0)
+        return np.where(u < boltzmann.probability_up(h, T), 1.0, -1.0)
 
     def batch():
         W, b, S, u = _symmetric(rng, 8), rng.normal(size=8), random_spins(rng, 6, 8), rng.random((6, 8))
@@ -78,7 +78,7 @@ def gibbs_sweep(fn) -> None:
         if np.array_equal(got, parallel(W, b, S, 0.8, u)):
             expect(False, "you updated all units at once from the old state: in a sweep, unit i must see the "
                           "new values of units 0..i-1")
-        if np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u, boltzmann.wrong_flip_probability)):
+        if np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u, boltzmann.wrong_probability_up)):
             expect(False, "your units follow sigma(h/T): for +-1 spins the rule is sigma(2h/T)")
         expect(np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u)),
                "wrong new states: visit units 0, 1, ..., N-1 in order and set s_i = +1 exactly when "

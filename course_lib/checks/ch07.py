@@ -83,6 +83,11 @@ def _pair(result, exercise: str):
 
 # --------------------------------------------------------------------------- exercise 1
 
+def _update(xi, X, beta):
+    """The reference: the library's Hopfield step with keys = values = the stored patterns (rows of X)."""
+    return attention.hopfield_attention(xi, X, X, beta)[0]
+
+
 def hopfield_update(fn) -> None:
     """The learner's ``hopfield_update(xi, X, beta)``: one step xi <- X^T softmax(beta X xi), X as rows."""
     rng = rng_for("hopfield_update")
@@ -92,7 +97,7 @@ def hopfield_update(fn) -> None:
         got = fn(xi, X, 0.7)
         expect(tuple(np.shape(_np(got))) == (5,), f"one state (d,) = (5,) should give a state (5,), got "
                f"shape {tuple(np.shape(_np(got)))}: the new state is a weighted sum of the M patterns (rows of X)")
-        expect_close(_np(got), _np(attention.hopfield_retrieval(xi, X, 0.7)),
+        expect_close(_np(got), _np(_update(xi, X, 0.7)),
                      "wrong new state: compute the similarities X xi, multiply by beta, softmax them over the "
                      "M patterns, then mix the patterns (rows of X) with those weights")
 
@@ -100,7 +105,7 @@ def hopfield_update(fn) -> None:
         X, S = _t(rng, 7, 4), _t(rng, 3, 4)
         got = _np(fn(S, X, 1.3))
         expect(got.shape == (3, 4), f"states as rows (B, d) = (3, 4) should give (3, 4), got {got.shape}")
-        expect_close(got, _np(attention.hopfield_retrieval(S, X, 1.3)),
+        expect_close(got, _np(_update(S, X, 1.3)),
                      "single states may work but a batch is wrong: each state (row) needs its own softmax over "
                      "the patterns (softmax along the last axis of the (B, M) similarities)")
 
@@ -108,7 +113,7 @@ def hopfield_update(fn) -> None:
         X, xi = _t(rng, 5, 3), _t(rng, 3)
         a, b = _np(fn(xi, X, 0.2)), _np(fn(xi, X, 3.0))
         expect(not np.allclose(a, b), "your answer ignores beta: it multiplies the similarities before the softmax")
-        expect_close(b, _np(attention.hopfield_retrieval(xi, X, 3.0)), "wrong at beta = 3: beta scales X xi")
+        expect_close(b, _np(_update(xi, X, 3.0)), "wrong at beta = 3: beta scales X xi")
 
     def retrieval():
         X = torch.sign(_t(rng, 8, 40))
@@ -128,14 +133,14 @@ def hopfield_update(fn) -> None:
         X, xi = _t(rng, 4, 3, dtype=torch.float32), _t(rng, 3, dtype=torch.float32)
         got = fn(xi, X, 1.0)
         expect(isinstance(got, torch.Tensor), f"return a torch tensor, got {type(got).__name__}")
-        expect_close(_np(got), _np(attention.hopfield_retrieval(xi, X, 1.0)), "wrong for float32 input",
+        expect_close(_np(got), _np(_update(xi, X, 1.0)), "wrong for float32 input",
                      rtol=1e-5, atol=1e-6)
 
-    _own_attention("hopfield_update", fn, attention.hopfield_retrieval)
+    _own_attention("hopfield_update", fn, attention.hopfield_attention)
     run_cases("hopfield_update", fn, [("one state", single), ("batch of states", batch), ("beta", uses_beta),
                                       ("retrieves a pattern", retrieval), ("small beta", small_beta),
                                       ("float32 tensors", float32)],
-              library_twin=attention.hopfield_retrieval)
+              library_twin=attention.hopfield_attention)
 
 
 # --------------------------------------------------------------------------- exercise 2
