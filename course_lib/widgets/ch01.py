@@ -72,4 +72,4 @@ def damage_explorer(stored: tuple[str, ...] = ("A", "X", "T"), letter: str = "A"
         return draw_damage(patterns[[names.index(nm) for nm in chosen]], chosen, letter, d, order)
 
     return figure_with_controls(draw, {"stored": chooser, "letter": menu, "d": slider},
-                                title="Store several letters, damage one: its energy, and where descent takes it")
+                                title="Damage a stored letter (several stored): its energy, and where descent takes it")
