@@ -25,7 +25,7 @@ import numpy as np
 
 from . import hopfield
 from .core import as_bias, as_count, as_finite, as_patterns, as_rng, as_spins, as_weights
-from .explore import steepest_descent
+from .hopfield import steepest_descent
 
 __all__ = [
     "RULES", "CriticalLoad", "RetrievalState", "BasinProfile", "RecallScore", "DamageView",

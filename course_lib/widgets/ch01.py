@@ -14,6 +14,8 @@ from ..datasets import letter_patterns
 from ..theory import damage_view_many
 from . import figure_with_controls
 
+__all__ = ["draw_damage", "damage_explorer"]
+
 SHAPE = (5, 5)
 SLIDER_LAYOUT = {"width": "420px"}  # wide enough that each of the 26 steps of d is a visible move
 DESCRIPTION = {"description_width": "110px"}

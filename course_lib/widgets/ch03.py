@@ -14,6 +14,8 @@ import numpy as np
 from ..theory import BasinProfile, basin_profile
 from . import figure_with_controls
 
+__all__ = ["NOISE_GRID", "basin_figure", "basin_explorer"]
+
 NOISE_GRID = np.linspace(0.0, 0.5, 11)
 SLIDER_LAYOUT = {"width": "420px"}  # 25 steps of 0.01 (or 0.02): each step is a visible move
 DESCRIPTION = {"description_width": "90px"}
