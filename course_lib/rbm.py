@@ -40,7 +40,8 @@ __all__ = ["RBM", "as_binary", "bernoulli", "base_rate_bias", "History", "train_
            "ais_log_partition", "LowerBound", "free_energy_descent", "log_z_lower_bound", "LogZVerdict",
            "judge_log_z", "log_likelihood", "base_rate_log_likelihood", "reconstruction_error",
            "pseudo_log_likelihood", "free_energy_gap", "HiddenActivity", "hidden_activity", "WeightStats",
-           "weight_stats", "Health", "diagnose", "gibbs_frames", "save_weights", "load_weights"]
+           "weight_stats", "Health", "diagnose", "gibbs_frames", "save_weights", "load_weights", "RECIPES",
+           "recipe", "mnist_split"]
 
 # exact log Z evaluates 2^n states x (m + n) numbers for an n-unit layer and an m-unit other layer;
 # 2^31 such numbers take about ten seconds on one core: beyond it the call is refused up front.
@@ -152,9 +153,14 @@ class RBM(nn.Module):
         v = self.visible(v)
         gen = torch_generator(rng, self.device)
         for _ in range(k):
-            _, h = self.sample_h(v, gen)
-            _, v = self.sample_v(h, gen)
+            v = self._gibbs_step(v, gen)[1]
         return v
+
+    def _gibbs_step(self, v: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step v -> h -> v' on a checked v: (p(v'|h), v'). No input checks: for the loops here."""
+        h = bernoulli(torch.sigmoid(torch.addmm(self.c, v.reshape(-1, self.n_visible), self.W)), gen)
+        pv = torch.sigmoid(torch.addmm(self.b, h, self.W.T)).reshape(v.shape)
+        return pv, bernoulli(pv, gen)
 
 
 def bernoulli(p: torch.Tensor, rng=None) -> torch.Tensor:
@@ -505,7 +511,8 @@ def _log_mean_exp(a: np.ndarray, axis=None) -> np.ndarray:
 
 @torch.no_grad()
 def ais_log_partition(model: RBM, n_chains: int = 100, betas: Sequence[float] | np.ndarray | int = 14500,
-                      base_bias=None, rng=None, n_runs: int = 1, trace: int = 0) -> AISEstimate:
+                      base_bias=None, rng=None, n_runs: int = 1, trace: int = 0,
+                      progress: bool = False) -> AISEstimate:
     """Annealed importance sampling estimate of log Z (Neal 2001; Salakhutdinov & Murray, 2008).
 
     The base model A has W = 0, c = 0 and visible biases ``base_bias`` (pass the data's
@@ -519,7 +526,8 @@ def ais_log_partition(model: RBM, n_chains: int = 100, betas: Sequence[float] | 
     log Z = log Z_A + log mean(w). ``n_runs`` independent runs of ``n_chains`` chains run at once
     (one batch of n_runs * n_chains rows); their spread says how far to trust the estimate.
     ``betas`` is an array (first 0, last 1, increasing) or a count for :func:`ais_betas`.
-    ``trace`` > 0 records the running log-weights at about that many betas (for a figure).
+    ``trace`` > 0 records the running log-weights at about that many betas (for a figure);
+    ``progress`` shows a tqdm bar over the betas.
     """
     if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool):
         betas = ais_betas(int(betas))
@@ -552,7 +560,13 @@ def ais_log_partition(model: RBM, n_chains: int = 100, betas: Sequence[float] | 
     K = len(betas_np)
     marks = set(np.unique(np.linspace(1, K - 1, trace).round().astype(int)).tolist()) if trace else set()
     rows, at_betas = [], []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=K - 1, desc=f"AIS {n_runs} x {n_chains} chains", unit="beta", mininterval=0.5)
     for kk in range(1, K):
+        if bar is not None and kk % 100 == 0:
+            bar.update(100)
         bk, bprev = float(betas_np[kk]), float(betas_np[kk - 1])
         torch.addmm(c, v, W, out=x)
         # log p*_k(v) - log p*_{k-1}(v) = (bk - bprev) v.(b - b_A) + sum_j [softplus(bk x_j) - softplus(bprev x_j)]
@@ -568,6 +582,9 @@ def ais_log_partition(model: RBM, n_chains: int = 100, betas: Sequence[float] | 
             uni.sample(ph, u[:n * H].view(n, H), h)
             torch.addmm(bA + bk * db, h, W.T, alpha=bk, out=pv).sigmoid_()
             uni.sample(pv, u[n * H:].view(n, D), v)
+    if bar is not None:
+        bar.update(K - 1 - bar.n)
+        bar.close()
     lw = logw.cpu().numpy().reshape(n_runs, n_chains)
     runs = tuple(float(log_z_base + r) for r in np.atleast_1d(_log_mean_exp(lw, axis=1)))
     return AISEstimate(float(log_z_base + _log_mean_exp(lw.ravel())), runs, lw, float(log_z_base), K,
@@ -840,8 +857,7 @@ def gibbs_frames(model: RBM, v0, record_at: Sequence[int], rng=None) -> torch.Te
     frames, t = [], 0
     for target in steps:
         while t < target:
-            _, h = model.sample_h(v, gen)
-            pv, v = model.sample_v(h, gen)
+            pv, v = model._gibbs_step(v, gen)
             t += 1
         frames.append(pv)
     return torch.stack(frames)
@@ -877,3 +893,44 @@ def load_weights(path: str | Path, sha256: str | None = None, device=None) -> tu
     model.b.copy_(torch.from_numpy(b))
     model.c.copy_(torch.from_numpy(c))
     return model, meta
+
+
+# ----------------------------------------------------------------------------- chapter 05's recipes
+
+RECIPES = ("CD-1", "CD-10", "PCD-1", "PCD-1 momentum 0.9")
+
+
+def recipe(name: str, epochs: int) -> dict:
+    """The keyword arguments of :func:`train_rbm` for chapter 05's trainers (one place for the notebook
+    and ``scripts/train_rbm_weights.py``). CD-k: Hinton's guide (lr 0.05, momentum 0.5 for five epochs
+    then 0.9, weight decay 2e-4, batches of 100). PCD-1: Tieleman 2008 (no momentum, the learning rate
+    decaying linearly towards 0). "PCD-1 momentum 0.9": PCD with CD's momentum jump, the recipe that
+    collapses."""
+    epochs = as_count(epochs, "epochs")
+
+    def jump(epoch: int) -> float:
+        return 0.5 if epoch < 5 else 0.9
+
+    common = dict(epochs=epochs, weight_decay=2e-4, batch_size=100)
+    if name in ("CD-1", "CD-10"):
+        return dict(common, k=int(name[3:]), persistent=False, lr=0.05, momentum=jump)
+    if name == "PCD-1":
+        return dict(common, k=1, persistent=True, lr=linear_decay(0.05, epochs), momentum=0.0)
+    if name == "PCD-1 momentum 0.9":
+        return dict(common, k=1, persistent=True, lr=0.05, momentum=jump)
+    raise ValueError(f"name must be one of {RECIPES}, got {name!r}")
+
+
+def mnist_split(device=None, n_train: int = 8000) -> tuple[torch.Tensor, torch.Tensor]:
+    """The 10,000 shipped MNIST test images, binarised (pixel > 127), split by a fixed permutation
+    (seed 0) into ``n_train`` training and the rest held-out images: two float32 tensors on ``device``."""
+    from .datasets import load_mnist
+
+    n_train = as_count(n_train, "n_train")
+    images, _ = load_mnist("test")
+    X = (images.reshape(len(images), -1) > 127).astype(np.float32)
+    if n_train >= len(X):
+        raise ValueError(f"n_train must be below {len(X)}, got {n_train}")
+    split = np.random.default_rng(0).permutation(len(X))
+    dev = get_device(None if device is None else str(device))
+    return torch.from_numpy(X[split[:n_train]]).to(dev), torch.from_numpy(X[split[n_train:]]).to(dev)
