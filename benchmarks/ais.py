@@ -11,8 +11,7 @@ from __future__ import annotations
 import argparse
 
 import torch
-
-from _rbm_common import D, H, ROOT, ais_floor, interleaved_best, mnist_bits, plain_ais, write_json
+from _rbm_common import ROOT, D, H, ais_floor, interleaved_best, mnist_bits, plain_ais, write_json
 
 
 def main(argv=None) -> dict:
@@ -58,7 +57,8 @@ def main(argv=None) -> dict:
     out = write_json(result, args.out)
     print(f"AIS ({args.chains} chains x {args.betas} betas, {device}): {t['ais_log_partition']:.2f} s, plain loop "
           f"{t['plain_torch_loop']:.2f} s, GEMM floor {t['gemm_floor']:.2f} s: {result['ratio_to_floor']:.2f}x the "
-          f"floor (plain {result['plain_loop_to_floor']:.2f}x); log Z {found['ours']:.2f} vs {found['plain']:.2f} -> {out}")
+          f"floor (plain {result['plain_loop_to_floor']:.2f}x); log Z {found['ours']:.2f} vs {found['plain']:.2f} "
+          f"-> {out}")
     return result
 
 

@@ -16,9 +16,7 @@ import time
 from pathlib import Path
 
 import torch
-
-from _rbm_common import B, D, H, ROOT, cd1_floor, interleaved_best, mnist_bits, plain_ais, plain_cd1_epoch, \
-    write_json
+from _rbm_common import ROOT, B, D, H, cd1_floor, interleaved_best, mnist_bits, plain_ais, plain_cd1_epoch, write_json
 
 
 def cell_times(executed: Path) -> list[tuple[float, str]]:

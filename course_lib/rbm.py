@@ -260,7 +260,7 @@ def _schedule(value, name: str, minimum: float, strict: bool, below_one: bool = 
             raise ValueError(f"{name} must be a number or a function of the epoch, got {x!r}") from None
         bad = not math.isfinite(x) or (x <= minimum if strict else x < minimum) or (below_one and x >= 1)
         if bad:
-            want = f"in [0, 1)" if below_one else (f"> {minimum}" if strict else f">= {minimum}")
+            want = "in [0, 1)" if below_one else (f"> {minimum}" if strict else f">= {minimum}")
             raise ValueError(f"{name} must be a finite number {want}, got {x}{where}")
         return x
 

@@ -115,7 +115,7 @@ def test_callbacks_see_the_current_model_and_may_change_it():
 
 def test_fast_sampler_has_the_right_law():
     gen = torch.Generator().manual_seed(0)
-    for bits, tol in ((16, 2 ** -16), (32, 1e-7)):
+    for bits in (16, 32):
         uni = rbm._Uniforms(gen, torch.device("cpu"), bits=bits)
         p = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0]).expand(200_000, 5).contiguous()
         out = torch.empty_like(p)
