@@ -31,9 +31,42 @@ def cell_times(executed: Path) -> list[tuple[float, str]]:
     return out
 
 
+NOTEBOOKS = ("notebooks/05_rbm.ipynb", "solutions/05_rbm.ipynb", "notebooks/07_attention.ipynb",
+             "solutions/07_attention.ipynb")
+
+
+def run_notebooks_plain(out_dir: Path, timeout: int, env: dict) -> dict:
+    """Without papermill: each notebook's code cells run in a fresh process by _run_plain.py (FULL, SEED 0)."""
+    t0 = time.perf_counter()
+    result = {"runner": "benchmarks/_run_plain.py (papermill is not installed)", "notebooks": {}, "ok": True}
+    cells = []
+    for nb in NOTEBOOKS:
+        out = out_dir / (Path(nb).stem + "_" + Path(nb).parent.name + ".json")
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "_run_plain.py"), str(ROOT / nb), str(out),
+               "FAST=False", "SEED=0"]
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            rc, tail = proc.returncode, (proc.stdout + proc.stderr)[-2000:]
+        except subprocess.TimeoutExpired:
+            rc, tail = -1, f"timed out after {timeout} s"
+        record = json.loads(out.read_text()) if out.is_file() else {}
+        result["notebooks"][nb] = {"returncode": rc, "seconds": record.get("seconds"), "tail": tail}
+        result["ok"] &= rc == 0
+        cells += [(c["seconds"], f"{nb}: {c['first_line']} ({c['outcome']})") for c in record.get("cells", [])]
+    result["seconds"] = time.perf_counter() - t0
+    result["slowest_cells"] = sorted(cells, reverse=True)[:10]
+    return result
+
+
 def run_notebooks(out_dir: Path, timeout: int) -> dict:
-    """``course run --full --only 05,07 --no-html`` with COURSE_DEVICE=cuda; per-notebook and slowest-cell times."""
+    """``course run --full --only 05,07 --no-html`` with COURSE_DEVICE=cuda (papermill), else the plain runner;
+    per-notebook and slowest-cell times."""
     env = dict(os.environ, COURSE_DEVICE="cuda", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    try:
+        import ipykernel  # noqa: F401
+        import papermill  # noqa: F401
+    except ImportError:
+        return run_notebooks_plain(out_dir, timeout, env)
     cmd = [sys.executable, "-m", "course_tools.cli", "run", "--full", "--only", "05,07", "--no-html",
            "--out", str(out_dir)]
     t0 = time.perf_counter()
