@@ -17,12 +17,7 @@ CUDA = torch.cuda.is_available()
 DEVICE = os.environ.get("COURSE_DEVICE", "cpu") or "cpu"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+from test_rbm import one_thread  # noqa: E402,F401  (autouse: tiny matrices run on one thread)
 
 
 def shapes(repeat=1):
