@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 import torch
-from _rbm_common import ROOT, D, H, ais_floor, interleaved_best, mnist_bits, plain_ais, write_json
+from support.rbm_common import ROOT, D, H, ais_floor, interleaved_best, mnist_bits, plain_ais, write_json
 
 
 def main(argv=None) -> dict:

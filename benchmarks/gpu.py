@@ -16,7 +16,18 @@ import time
 from pathlib import Path
 
 import torch
-from _rbm_common import ROOT, B, D, H, cd1_floor, interleaved_best, mnist_bits, plain_ais, plain_cd1_epoch, write_json
+from support.rbm_common import (
+    ROOT,
+    B,
+    D,
+    H,
+    cd1_floor,
+    interleaved_best,
+    mnist_bits,
+    plain_ais,
+    plain_cd1_epoch,
+    write_json,
+)
 
 
 def cell_times(executed: Path) -> list[tuple[float, str]]:
@@ -38,11 +49,11 @@ NOTEBOOKS = ("notebooks/05_rbm.ipynb", "solutions/05_rbm.ipynb", "notebooks/07_a
 def run_notebooks_plain(out_dir: Path, timeout: int, env: dict) -> dict:
     """Without papermill: each notebook's code cells run in a fresh process by _run_plain.py (FULL, SEED 0)."""
     t0 = time.perf_counter()
-    result = {"runner": "benchmarks/_run_plain.py (papermill is not installed)", "notebooks": {}, "ok": True}
+    result = {"runner": "benchmarks/support/run_plain.py (papermill is not installed)", "notebooks": {}, "ok": True}
     cells = []
     for nb in NOTEBOOKS:
         out = out_dir / (Path(nb).stem + "_" + Path(nb).parent.name + ".json")
-        cmd = [sys.executable, str(ROOT / "benchmarks" / "_run_plain.py"), str(ROOT / nb), str(out),
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "support" / "run_plain.py"), str(ROOT / nb), str(out),
                "FAST=False", "SEED=0"]
         try:
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)

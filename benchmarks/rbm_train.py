@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 import torch
-from _rbm_common import ROOT, B, D, H, N, cd1_floor, interleaved_best, mnist_bits, plain_cd1_epoch, write_json
+from support.rbm_common import ROOT, B, D, H, N, cd1_floor, interleaved_best, mnist_bits, plain_cd1_epoch, write_json
 
 
 def main(argv=None) -> dict:

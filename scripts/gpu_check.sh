@@ -36,7 +36,7 @@ else
 fi
 
 if ! $PY -c 'import papermill, ipykernel' > /dev/null 2>&1; then
-  note "notebooks: papermill or ipykernel missing for $PY: benchmarks/_run_plain.py runs their code cells instead"
+  note "notebooks: papermill or ipykernel missing for $PY: benchmarks/support/run_plain.py runs their code cells instead"
 fi
 step gpu_bench 200 $PY benchmarks/gpu.py --notebook-timeout 100 --out "$OUT/gpu.json" --notebook-out "$OUT/notebooks"
 

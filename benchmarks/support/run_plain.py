@@ -1,6 +1,6 @@
 """Run one notebook's code cells in order in this process, without Jupyter (for machines without papermill).
 
-    python benchmarks/_run_plain.py NOTEBOOK OUT_JSON [NAME=VALUE ...]
+    python benchmarks/support/run_plain.py NOTEBOOK OUT_JSON [NAME=VALUE ...]
 
 The NAME=VALUE pairs (Python literals) are set right after the cell tagged ``parameters``, as
 papermill does. A cell that fails only because IPython or ipywidgets is missing (a widget cell) is
