@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 import torch
 
 from course_lib import rbm
@@ -10,6 +11,7 @@ from course_lib.widgets import ch05
 
 
 def test_viewer_draws_each_recorded_step():
+    pytest.importorskip("ipywidgets")    # a bare GPU machine (scripts/gpu_check.sh) may not have it
     X = torch.tensor(shapes_8x8()[0], dtype=torch.float32)
     model = rbm.RBM(64, 5, device="cpu", rng=torch.Generator().manual_seed(0)).init_visible_bias_(X)
     steps = [1, 3, 10]
