@@ -1,8 +1,18 @@
-"""The checks protocol: independent hidden cases, teaching messages, partial credit.
+"""The checks protocol: independent cases, teaching messages, partial credit.
 
-A checker is a list of named cases. Each case calls the learner's object and uses
+A checker is a list of named cases. Each case calls the learner's function and uses
 :func:`expect`. :func:`run_cases` runs them all, so one wrong case does not hide the
 others, and reports ``passed / total`` (the grader turns that into partial credit).
+
+The same checker serves two users:
+
+* the learner, in the notebook: ``fn`` is the learner's own function, the cases are the
+  public ones (fixed seeds), and a failure prints a few lines, not a traceback;
+* the grader (``course_tools.grading``), in its own trusted process: ``fn`` is a stand-in
+  that runs each call in the student's kernel and brings the result back as plain data, so
+  the comparison and the verdict never happen where student code runs. The grader installs a
+  :class:`GradingContext` that salts every random case (inputs the learner has never seen) and
+  adds the instructor's hidden cases, which are not part of this package.
 """
 
 from __future__ import annotations
@@ -18,20 +28,58 @@ RESULT_PREFIX = "COURSE-CHECK"
 
 
 class CaseFailed(Exception):
-    """One hidden case went wrong; the message is the feedback."""
+    """One case went wrong; the message is the feedback."""
 
 
 class CheckFailed(AssertionError):
-    """An exercise's check failed: ``passed`` of ``total`` cases, with feedback."""
+    """An exercise's check failed: ``passed`` of ``total`` cases, with feedback.
+
+    In IPython it renders as those few lines only (``_render_traceback_``): no traceback of the
+    checker's code, whose paths and other cases' hints would only distract.
+    """
 
     def __init__(self, exercise: str, passed: int, total: int, feedback: list[str]):
         self.exercise, self.passed, self.total, self.feedback = exercise, passed, total, feedback
         lines = "\n".join(f"  - {msg}" for msg in feedback)
         super().__init__(f"{exercise}: {passed}/{total} hidden cases passed.\n{lines}")
 
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m[fail]\x1b[0m {self}"]
+
 
 class NotAttempted(NotImplementedError):
     """The learner's answer still raises NotImplementedError."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"[not attempted] {self}"]
+
+
+@dataclass
+class GradingContext:
+    """Set by the grader in its own process (never in a student's kernel).
+
+    ``salt`` changes every random case; ``hidden`` maps an exercise to a function that returns
+    extra ``(name, case)`` pairs for a stand-in ``fn``; ``before`` is told the exercise's library
+    twin, the library helpers it allows and the ready-made names it forbids, before its cases run.
+    """
+
+    salt: int
+    hidden: dict[str, Callable] = field(default_factory=dict)
+    before: Callable[[str, Callable | None, tuple[str, ...], tuple[str, ...]], None] | None = None
+
+
+_CONTEXT: GradingContext | None = None
+
+
+def set_grading_context(context: GradingContext | None) -> None:
+    """Install (or, with None, remove) the grading context of this process."""
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def grading() -> bool:
+    """True in the grader's process, where ``fn`` is a stand-in for the student's function."""
+    return _CONTEXT is not None
 
 
 @dataclass
@@ -40,6 +88,7 @@ class CheckResult:
     passed: int
     total: int
     feedback: list[str] = field(default_factory=list)
+    attempted: bool = True
 
     @property
     def ok(self) -> bool:
@@ -62,8 +111,13 @@ def expect_close(got, want, message: str, rtol: float = 1e-6, atol: float = 1e-8
 
 
 def rng_for(exercise: str, case: int = 0) -> np.random.Generator:
-    """A generator seeded from the exercise name: the same hidden cases on every run."""
+    """A generator seeded from the exercise name: the same public cases on every run.
+
+    When grading, the grader's secret salt joins the seed, so the graded inputs are new.
+    """
     seed = sum((i + 1) * ord(c) for i, c in enumerate(exercise)) * 1009 + case
+    if _CONTEXT is not None:
+        return np.random.default_rng([seed, _CONTEXT.salt])
     return np.random.default_rng(seed)
 
 
@@ -100,8 +154,11 @@ def own_work(exercise: str, fn: Callable, library_twin: Callable | None = None,
     """Refuse an answer that is, or calls, the library's version of the same thing.
 
     ``library_twin`` is the course_lib function the exercise asks the learner to write;
-    ``allowed`` names library helpers the exercise lets the learner use.
+    ``allowed`` names library helpers the exercise lets the learner use. When grading this is
+    the grader's job (it reads the answer's source in its own process), so this returns at once.
     """
+    if _CONTEXT is not None:
+        return
     if not callable(fn):
         raise CheckFailed(exercise, 0, 1, [f"expected a function, got {type(fn).__name__}"])
     target = inspect.unwrap(fn)
@@ -117,23 +174,67 @@ def own_work(exercise: str, fn: Callable, library_twin: Callable | None = None,
             "this yourself with NumPy, so a call to the library earns nothing"])
 
 
+def _raised_by_learner(err: BaseException, fn: Callable) -> bool:
+    """Did ``err`` come out of the learner's code (rather than the checker's own)?"""
+    if getattr(fn, "course_remote", False):
+        return type(err).__name__ == "RemoteError"
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    if code is None:
+        return True
+    tb = err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def run_cases(exercise: str, fn: Callable, cases: list[tuple[str, Callable[[], None]]],
-              library_twin: Callable | None = None, allowed: Iterable[str] = ()) -> CheckResult:
-    """Run every hidden case; print a pass line, or raise CheckFailed with all feedback."""
-    own_work(exercise, fn, library_twin, allowed)
+              library_twin: Callable | None = None, allowed: Iterable[str] = (),
+              forbidden: Iterable[str] = ()) -> CheckResult:
+    """Run every case; return the result.
+
+    For the learner: print one ``[pass]`` line, or raise :class:`CheckFailed` with every failed
+    case's message (or :class:`NotAttempted`). When grading: add the hidden cases and return the
+    result without printing or raising. ``forbidden`` names ready-made functions (outside
+    course_lib) that the answer must not use; the grader refuses them from the answer's source.
+    """
+    allowed, forbidden = tuple(allowed), tuple(forbidden)
+    if _CONTEXT is None:
+        own_work(exercise, fn, library_twin, allowed)
+    else:
+        if _CONTEXT.before is not None:
+            _CONTEXT.before(exercise, library_twin, allowed, forbidden)
+        extra = _CONTEXT.hidden.get(exercise)
+        if extra is not None:
+            cases = list(cases) + list(extra(fn))
     feedback: list[str] = []
     for name, case in cases:
         try:
             case()
         except NotImplementedError:
+            if _CONTEXT is not None:
+                return CheckResult(exercise, 0, len(cases), ["not attempted: the answer still raises "
+                                                             "NotImplementedError"], attempted=False)
             raise NotAttempted(f"{exercise}: not attempted yet (the answer still raises "
                                "NotImplementedError); replace the stub with your code") from None
         except CaseFailed as failure:
             feedback.append(f"{name}: {failure}")
-        except Exception as err:  # the learner's code crashed on a hidden case
-            feedback.append(f"{name}: your code raised {type(err).__name__}: {err}")
+        except Exception as err:
+            if _raised_by_learner(err, fn):
+                what = getattr(err, "type_name", type(err).__name__)
+                msg = getattr(err, "message", str(err))
+                feedback.append(f"{name}: your code raised {what}: {msg}")
+            elif type(err).__name__ == "CallFailed":
+                feedback.append(f"{name}: no answer came back ({err})")
+            else:  # the checker could not use what the function returned: say so, not "your code raised"
+                feedback.append(f"{name}: the check could not use what your function returned "
+                                f"({type(err).__name__}: {err}); compare its type and shape with the "
+                                "exercise's description")
     passed = len(cases) - len(feedback)
     result = CheckResult(exercise, passed, len(cases), feedback)
+    if _CONTEXT is not None:
+        return result
     if feedback:
         raise CheckFailed(exercise, passed, len(cases), feedback)
     print(f"[pass] {exercise}: {passed}/{len(cases)} hidden cases passed")

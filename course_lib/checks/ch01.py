@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import hopfield
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _symmetric(rng: np.random.Generator, n: int, zero_diag: bool = True) -> np.ndarray:
@@ -16,7 +16,7 @@ def _symmetric(rng: np.random.Generator, n: int, zero_diag: bool = True) -> np.n
     return w
 
 
-def energy(fn) -> None:
+def energy(fn) -> CheckResult:
     """The learner's ``energy(W, states, b)`` for one state or a batch."""
     rng = rng_for("energy")
 
@@ -49,13 +49,13 @@ def energy(fn) -> None:
         expect(np.isclose(float(fn(W, s)), hopfield.energy(W, s)),
                "wrong when W has a non-zero diagonal: keep every term of the double sum")
 
-    run_cases("energy", fn, [("single state", single), ("batch of states", batch),
+    return run_cases("energy", fn, [("single state", single), ("batch of states", batch),
                              ("with bias", with_bias), ("b=None", no_bias_default),
                              ("non-zero diagonal", nonzero_diagonal)],
               library_twin=hopfield.energy)
 
 
-def local_field(fn) -> None:
+def local_field(fn) -> CheckResult:
     """The learner's ``local_field(W, states, b)``."""
     rng = rng_for("local_field")
 
@@ -78,12 +78,12 @@ def local_field(fn) -> None:
         W, s, b = _symmetric(rng, 5), random_spins(rng, 2, 5), rng.normal(size=5)
         expect_close(fn(W, s, b), hopfield.local_field(W, s, b), "with a bias, h = W s + b")
 
-    run_cases("local_field", fn, [("single state", single), ("batch", batch),
+    return run_cases("local_field", fn, [("single state", single), ("batch", batch),
                                   ("non-symmetric W", asymmetric), ("with bias", with_bias)],
               library_twin=hopfield.local_field)
 
 
-def flip_energy_change(fn) -> None:
+def flip_energy_change(fn) -> CheckResult:
     """The learner's ``flip_energy_change(W, s, i, b)``, against the full energy difference."""
     rng = rng_for("flip_energy_change")
 
@@ -122,7 +122,7 @@ def flip_energy_change(fn) -> None:
         fn(W, s, 1)
         expect(np.array_equal(s, before), "your function changed the state passed in: work on a copy")
 
-    run_cases("flip_energy_change", fn,
+    return run_cases("flip_energy_change", fn,
               [("every unit", every_unit), ("with bias", with_bias), ("self-coupling", self_coupling),
                ("batch", batch), ("input untouched", unchanged_input)],
               library_twin=hopfield.flip_energy_change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import hopfield
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _sylvester(k: int) -> np.ndarray:
@@ -25,7 +25,7 @@ def _sync_recall(W, probes, max_steps):
     return S
 
 
-def hebbian_weights(fn) -> None:
+def hebbian_weights(fn) -> CheckResult:
     """The learner's ``hebbian_weights(patterns)``: W = X^T X / N with a zero diagonal."""
     rng = rng_for("hebbian_weights")
 
@@ -60,13 +60,13 @@ def hebbian_weights(fn) -> None:
         fn(P)
         expect(np.array_equal(P, before), "your function changed the patterns passed in")
 
-    run_cases("hebbian_weights", fn, [("random patterns", values), ("one pattern", one_pattern),
+    return run_cases("hebbian_weights", fn, [("random patterns", values), ("one pattern", one_pattern),
                                       ("orthogonal patterns", orthogonal), ("larger network", many_units),
                                       ("input untouched", untouched)],
               library_twin=hopfield.hebbian_weights)
 
 
-def crosstalk(fn) -> None:
+def crosstalk(fn) -> CheckResult:
     """The learner's ``crosstalk(patterns)``: C = x_i h_i - (N - 1)/N under Hebb, shape (p, N)."""
     rng = rng_for("crosstalk")
 
@@ -94,12 +94,12 @@ def crosstalk(fn) -> None:
         got = np.asarray(fn(P), dtype=float) * 61
         expect_close(got, hopfield.crosstalk(P) * 61, "wrong on a larger case (p = 8, N = 61)")
 
-    run_cases("crosstalk", fn, [("random patterns", values), ("orthogonal patterns", orthogonal),
+    return run_cases("crosstalk", fn, [("random patterns", values), ("orthogonal patterns", orthogonal),
                                 ("one pattern", one_pattern), ("larger case", parity)],
               library_twin=hopfield.crosstalk)
 
 
-def recall_sync(fn) -> None:
+def recall_sync(fn) -> CheckResult:
     """The learner's ``recall_sync(W, probes, max_steps)``: s <- sign(W s) until nothing changes."""
     rng = rng_for("recall_sync")
 
@@ -138,12 +138,12 @@ def recall_sync(fn) -> None:
         fn(W, probes, 5)
         expect(np.array_equal(probes, before), "your function changed the probes passed in: work on a copy")
 
-    run_cases("recall_sync", fn, [("corrupted patterns", letters_like), ("zero fields", ties_keep),
+    return run_cases("recall_sync", fn, [("corrupted patterns", letters_like), ("zero fields", ties_keep),
                                   ("2-cycle", two_cycle), ("input untouched", untouched)],
               library_twin=hopfield.recall)
 
 
-def pseudoinverse_weights(fn) -> None:
+def pseudoinverse_weights(fn) -> CheckResult:
     """The learner's ``pseudoinverse_weights(patterns)``: the projection rule with zero diagonal."""
     rng = rng_for("pseudoinverse_weights")
 
@@ -170,6 +170,6 @@ def pseudoinverse_weights(fn) -> None:
         expect_close(fn(P), hopfield.hebbian_weights(P),
                      "for orthogonal patterns the projection rule must equal Hebb's rule")
 
-    run_cases("pseudoinverse_weights", fn, [("random patterns", values), ("correlated patterns", correlated),
+    return run_cases("pseudoinverse_weights", fn, [("random patterns", values), ("correlated patterns", correlated),
                                             ("orthogonal patterns", orthogonal)],
               library_twin=hopfield.pseudoinverse_weights)

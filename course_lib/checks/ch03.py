@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import hopfield
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _sym(rng: np.random.Generator, n: int, diag: float = 0.0) -> np.ndarray:
@@ -17,7 +17,7 @@ def _sym(rng: np.random.Generator, n: int, diag: float = 0.0) -> np.ndarray:
     return W
 
 
-def async_sweep(fn) -> None:
+def async_sweep(fn) -> CheckResult:
     """The learner's ``async_sweep(W, states, order)``: units updated one by one, energy never rising."""
     rng = rng_for("async_sweep")
 
@@ -66,13 +66,13 @@ def async_sweep(fn) -> None:
         fn(W, S, np.arange(6))
         expect(np.array_equal(S, before), "your function changed the states passed in: work on a copy")
 
-    run_cases("async_sweep", fn, [("one state", one_state), ("energy never rises", energy_check),
+    return run_cases("async_sweep", fn, [("one state", one_state), ("energy never rises", energy_check),
                                   ("zero field", ties), ("some units only", partial_order),
                                   ("input untouched", untouched)],
               library_twin=hopfield.async_sweep)
 
 
-def is_fixed_point(fn) -> None:
+def is_fixed_point(fn) -> CheckResult:
     """The learner's ``is_fixed_point(W, states)``: True where no unit would change."""
     rng = rng_for("is_fixed_point")
 
@@ -98,11 +98,11 @@ def is_fixed_point(fn) -> None:
         expect(np.ndim(got) == 0, f"one state (N,) should give one True/False, got shape {np.shape(got)}")
         expect(bool(got), "a single stored pattern at low load is a fixed point")
 
-    run_cases("is_fixed_point", fn, [("patterns and random states", patterns), ("zero fields", ties),
+    return run_cases("is_fixed_point", fn, [("patterns and random states", patterns), ("zero fields", ties),
                                      ("one state", single)])
 
 
-def one_step_error(fn) -> None:
+def one_step_error(fn) -> CheckResult:
     """The learner's ``one_step_error(alpha)``: Phi(-1/sqrt(alpha)) for Gaussian crosstalk."""
 
     def values():
@@ -124,11 +124,11 @@ def one_step_error(fn) -> None:
         got = np.asarray(fn(a), dtype=float)
         expect_close(got, hopfield.one_step_error(a), "an array of loads should give an array of errors")
 
-    run_cases("one_step_error", fn, [("values", values), ("limits", limits), ("array input", array_in)],
+    return run_cases("one_step_error", fn, [("values", values), ("limits", limits), ("array input", array_in)],
               library_twin=hopfield.one_step_error)
 
 
-def stable_fraction(fn) -> None:
+def stable_fraction(fn) -> CheckResult:
     """The learner's ``stable_fraction(patterns)``: share of Hebbian patterns that are fixed points."""
     rng = rng_for("stable_fraction")
 
@@ -152,4 +152,4 @@ def stable_fraction(fn) -> None:
         expect(math.isclose(float(fn(P)), reference(P)),
                "wrong when some fields are exactly zero: a tie keeps the unit, so it counts as stable")
 
-    run_cases("stable_fraction", fn, [("low load", low_load), ("high load", high_load), ("zero fields", ties)])
+    return run_cases("stable_fraction", fn, [("low load", low_load), ("high load", high_load), ("zero fields", ties)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import boltzmann
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
 
 
 def _symmetric(rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
@@ -19,7 +19,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
-def flip_probability(fn) -> None:
+def flip_probability(fn) -> CheckResult:
     """The learner's ``flip_probability(h, T)`` = P(s_i = +1 | field h) at temperature T."""
     rng = rng_for("flip_probability")
 
@@ -30,15 +30,15 @@ def flip_probability(fn) -> None:
         if np.allclose(got, _sigmoid(h / T)):
             expect(False, "you used sigma(h/T), the rule for 0/1 units: for +-1 spins the two states of unit i "
                           "differ in energy by 2h, not h (write out P(+1)/P(-1))")
-        if np.allclose(got, 1 - boltzmann.flip_probability(h, T)):
+        if np.allclose(got, 1 - boltzmann.probability_up(h, T)):
             expect(False, "this is P(s_i = -1): a positive field should make +1 more likely")
-        expect_close(got, boltzmann.flip_probability(h, T),
+        expect_close(got, boltzmann.probability_up(h, T),
                      "wrong probabilities: P(+1)/P(-1) must equal exp(-(E(+1) - E(-1))/T)")
 
     def temperature():
         h = rng.normal(size=8)
         for T in (0.25, 4.0):
-            expect_close(fn(h, T), boltzmann.flip_probability(h, T),
+            expect_close(fn(h, T), boltzmann.probability_up(h, T),
                          f"right at one temperature but wrong at T = {T}: T divides the field")
 
     def zero_field():
@@ -55,20 +55,21 @@ def flip_probability(fn) -> None:
     def scalar():
         got = fn(0.4, 1.0)
         expect(np.ndim(got) == 0, f"a single field should give a single probability, got shape {np.shape(got)}")
-        expect(np.isclose(float(got), boltzmann.flip_probability(0.4, 1.0)), "wrong value for a single field")
+        expect(np.isclose(float(got), boltzmann.probability_up(0.4, 1.0)), "wrong value for a single field")
 
-    run_cases("flip_probability", fn, [("values", values), ("temperature", temperature), ("zero field", zero_field),
+    return run_cases("flip_probability", fn,
+                     [("values", values), ("temperature", temperature), ("zero field", zero_field),
                                        ("huge fields", huge_fields), ("scalar", scalar)],
-              library_twin=boltzmann.flip_probability)
+              library_twin=boltzmann.probability_up)
 
 
-def gibbs_sweep(fn) -> None:
+def gibbs_sweep(fn) -> CheckResult:
     """The learner's ``gibbs_sweep(W, b, states, T, u)``: one sequential heat-bath sweep, uniforms given."""
     rng = rng_for("gibbs_sweep")
 
     def parallel(W, b, s, T, u):
         h = s @ W.T + (0 if b is None else b)
-        return np.where(u < boltzmann.flip_probability(h, T), 1.0, -1.0)
+        return np.where(u < boltzmann.probability_up(h, T), 1.0, -1.0)
 
     def batch():
         W, b, S, u = _symmetric(rng, 8), rng.normal(size=8), random_spins(rng, 6, 8), rng.random((6, 8))
@@ -78,7 +79,7 @@ def gibbs_sweep(fn) -> None:
         if np.array_equal(got, parallel(W, b, S, 0.8, u)):
             expect(False, "you updated all units at once from the old state: in a sweep, unit i must see the "
                           "new values of units 0..i-1")
-        if np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u, boltzmann.wrong_flip_probability)):
+        if np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u, boltzmann.wrong_probability_up)):
             expect(False, "your units follow sigma(h/T): for +-1 spins the rule is sigma(2h/T)")
         expect(np.array_equal(got, boltzmann.gibbs_sweep(W, b, S, 0.8, u)),
                "wrong new states: visit units 0, 1, ..., N-1 in order and set s_i = +1 exactly when "
@@ -104,12 +105,12 @@ def gibbs_sweep(fn) -> None:
         fn(W, None, S, 1.0, u)
         expect(np.array_equal(S, before), "your function changed the states passed in: work on a copy")
 
-    run_cases("gibbs_sweep", fn, [("batch", batch), ("single state", single_state), ("near zero T", cold),
+    return run_cases("gibbs_sweep", fn, [("batch", batch), ("single state", single_state), ("near zero T", cold),
                                   ("input untouched", untouched)],
               library_twin=boltzmann.gibbs_sweep)
 
 
-def exact_distribution(fn) -> None:
+def exact_distribution(fn) -> CheckResult:
     """The learner's ``exact_distribution(W, b, T)`` over the rows of ``all_states(N)``."""
     rng = rng_for("exact_distribution")
 
@@ -143,12 +144,12 @@ def exact_distribution(fn) -> None:
                                          "smallest energy first; it cancels between numerator and Z")
         expect_close(got, boltzmann.exact_distribution(W, b, 0.01), "wrong at low temperature", atol=1e-10)
 
-    run_cases("exact_distribution", fn, [("values and order", values), ("no bias", no_bias),
+    return run_cases("exact_distribution", fn, [("values and order", values), ("no bias", no_bias),
                                          ("temperature", temperature), ("low temperature", cold)],
               library_twin=boltzmann.exact_distribution, allowed=("all_states",))
 
 
-def bm_gradient(fn) -> None:
+def bm_gradient(fn) -> CheckResult:
     """The learner's ``bm_gradient(W, b, data, n_visible)``: the exact log-likelihood gradient."""
     rng = rng_for("bm_gradient")
 
@@ -189,6 +190,6 @@ def bm_gradient(fn) -> None:
         V = np.array([v, v, v, np.ones(2)])
         compare(W, b, V, 2, "Each data row counts once, repeated rows included (average over rows).")
 
-    run_cases("bm_gradient", fn, [("visible units only", visible_only), ("with hidden units", with_hidden),
+    return run_cases("bm_gradient", fn, [("visible units only", visible_only), ("with hidden units", with_hidden),
                                   ("repeated data rows", repeated_rows)],
               library_twin=boltzmann.bm_gradient, allowed=("all_states",))

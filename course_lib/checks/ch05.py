@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from .. import rbm
-from ._core import expect, expect_close, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, rng_for, run_cases
 
 
 def _states(n: int) -> np.ndarray:
@@ -43,7 +43,7 @@ def _free_energy_ref(W, b, c, v):
     return -(v @ b) - np.logaddexp(0, v @ W + c).sum(-1)
 
 
-def free_energy(fn) -> None:
+def free_energy(fn) -> CheckResult:
     """The learner's ``free_energy(W, b, c, v)``: F(v) = -b^T v - sum_j log(1 + exp(c_j + (v W)_j))."""
     rng = rng_for("free_energy")
 
@@ -88,13 +88,13 @@ def free_energy(fn) -> None:
                                          "for x > 709; compute it stably (np.logaddexp(0, x))")
         expect_close(got, _free_energy_ref(W, b, c, V), "wrong values for large weights", rtol=1e-9)
 
-    run_cases("free_energy", fn, [("brute force", brute_force), ("single vector", single),
+    return run_cases("free_energy", fn, [("brute force", brute_force), ("single vector", single),
                                   ("batch", batch_rows), ("visible bias", visible_bias),
                                   ("large fields", large_fields)],
               library_twin=rbm.RBM.free_energy)
 
 
-def sample_hidden(fn) -> None:
+def sample_hidden(fn) -> CheckResult:
     """The learner's ``sample_hidden(W, c, v, rng)`` -> (p(h=1|v), binary sample h)."""
     rng = rng_for("sample_hidden")
 
@@ -141,7 +141,7 @@ def sample_hidden(fn) -> None:
         expect(np.shape(p) == (3,) and np.shape(h) == (3,),
                f"one visible vector (5,) should give arrays of shape (3,), got {np.shape(p)} and {np.shape(h)}")
 
-    run_cases("sample_hidden", fn, [("probabilities", probabilities), ("binary sample", binary),
+    return run_cases("sample_hidden", fn, [("probabilities", probabilities), ("binary sample", binary),
                                     ("frequencies", frequencies), ("uses rng", uses_rng),
                                     ("single vector", single)],
               library_twin=rbm.RBM.sample_h)
@@ -168,7 +168,7 @@ def _expected_cd(W, b, c, V0, k):
     return dW, db, dc
 
 
-def cd_k_gradient(fn) -> None:
+def cd_k_gradient(fn) -> CheckResult:
     """The learner's ``cd_k_gradient(W, b, c, v0, k, rng)`` -> (dW, db, dc), the CD-k estimate."""
     rng = rng_for("cd_k_gradient")
     data = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]], dtype=float)
@@ -208,13 +208,13 @@ def cd_k_gradient(fn) -> None:
         expect(all(np.array_equal(x, y) for x, y in zip(a, z, strict=True)),
                "the same rng seed should give the same estimate: take every random number from rng")
 
-    run_cases("cd_k_gradient", fn, [("CD-1", lambda: compare(1, 1)), ("CD-3", lambda: compare(3, 2)),
+    return run_cases("cd_k_gradient", fn, [("CD-1", lambda: compare(1, 1)), ("CD-3", lambda: compare(3, 2)),
                                     ("CD-10", lambda: compare(10, 3)), ("input untouched", shapes_and_inputs),
                                     ("uses rng", reproducible)],
               library_twin=rbm.train_rbm)
 
 
-def exact_log_partition(fn) -> None:
+def exact_log_partition(fn) -> CheckResult:
     """The learner's ``exact_log_partition(W, b, c)``: log Z of a small RBM."""
     rng = rng_for("exact_log_partition")
 
@@ -244,6 +244,6 @@ def exact_log_partition(fn) -> None:
                                  "(subtract the maximum before exponentiating, or use logsumexp / logaddexp)")
         expect(np.isclose(got, brute(W, b, c), rtol=1e-9), "wrong log Z for large weights")
 
-    run_cases("exact_log_partition", fn, [("6 visible x 3 hidden", more_visible), ("3 x 6", more_hidden),
+    return run_cases("exact_log_partition", fn, [("6 visible x 3 hidden", more_visible), ("3 x 6", more_hidden),
                                           ("zero weights", zero_weights), ("large weights", large_weights)],
               library_twin=rbm.exact_log_partition)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import modern
-from ._core import expect, expect_close, random_spins, rng_for, run_cases
+from .. import core, modern
+from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
 
 
 def _finite(got, what: str) -> np.ndarray:
@@ -18,54 +18,73 @@ def _finite(got, what: str) -> np.ndarray:
     return arr
 
 
-def lse(fn) -> None:
+def _one_number(got, what: str):
+    expect(np.ndim(got) == 0, f"{what} should give one number, got shape {np.shape(got)}: reduce the last axis "
+                              "(a sum over its entries)")
+    return got
+
+
+def lse(fn) -> CheckResult:
     """The learner's stable ``lse(beta, x) = beta^-1 log sum_i exp(beta x_i)`` along the last axis."""
     rng = rng_for("lse")
 
+    def mistakes(beta, x):
+        want = core.lse(x, beta)
+        return [(beta * want, "the log is not divided by beta: lse = (1/beta) log sum_i exp(beta x_i)"),
+                (core.lse(x, 1.0), "beta is ignored: it multiplies x inside the exp"),
+                (np.max(x, axis=-1), "you returned the maximum only: the shift by m must be added back to "
+                                     "m + (1/beta) log sum_i exp(beta (x_i - m)), the sum included"),
+                (np.log(np.sum(np.exp(beta * (x - np.max(x, axis=-1, keepdims=True))), axis=-1)) / beta,
+                 "you shifted x by its maximum m but did not add m back")]
+
     def small():
         x = rng.normal(size=6)
-        got = fn(1.0, x)
-        expect(np.ndim(got) == 0, f"a vector (k,) should give one number, got shape {np.shape(got)}")
-        expect(np.isclose(float(got), modern.lse(1.0, x)), "wrong value for beta = 1: lse = log sum_i exp(x_i)")
+        got = _one_number(fn(1.0, x), "a vector (k,)")
+        expect_match(got, core.lse(x, 1.0), "wrong value for beta = 1: lse = log sum_i exp(x_i)",
+                     mistakes(1.0, x))
 
     def with_beta():
         x = rng.normal(size=5)
         for beta in (0.25, 4.0):
-            got = float(fn(beta, x))
-            expect(np.isclose(got, modern.lse(beta, x)),
-                   f"wrong for beta = {beta}: multiply x by beta inside the exp and divide the log by beta")
+            got = _one_number(fn(beta, x), "a vector (k,)")
+            expect_match(got, core.lse(x, beta),
+                         f"wrong for beta = {beta}: multiply x by beta inside the exp and divide the log by beta",
+                         mistakes(beta, x))
 
     def large_inputs():
         x = 800.0 + 5 * rng.normal(size=7)
-        got = _finite(fn(1.0, x), "lse of inputs near 800")
-        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
-               "wrong for large inputs: lse(x) = m + log sum exp(x - m) with m = max x")
+        got = _finite(_one_number(fn(1.0, x), "a vector (k,)"), "lse of inputs near 800")
+        expect_match(got, core.lse(x, 1.0), "wrong for large inputs: lse(x) = m + log sum exp(x - m) with "
+                     "m = max x", mistakes(1.0, x), rtol=1e-12)
 
     def very_negative():
         x = -900.0 + rng.normal(size=4)
-        got = _finite(fn(1.0, x), "lse of inputs near -900")
-        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
-               "wrong for very negative inputs: every exp underflows to 0 unless you shift by the maximum")
+        got = _finite(_one_number(fn(1.0, x), "a vector (k,)"), "lse of inputs near -900")
+        expect_match(got, core.lse(x, 1.0), "wrong for very negative inputs: every exp underflows to 0 unless "
+                     "you shift by the maximum", mistakes(1.0, x), rtol=1e-12)
 
     def large_beta():
         x = rng.normal(size=5)
-        got = _finite(fn(2000.0, x), "lse with beta = 2000")
-        expect(np.isclose(float(got), modern.lse(2000.0, x), rtol=1e-12),
-               "wrong for a large beta: shift by the maximum of x (then beta (x - m) <= 0)")
+        got = _finite(_one_number(fn(2000.0, x), "a vector (k,)"), "lse with beta = 2000")
+        expect_match(got, core.lse(x, 2000.0), "wrong for a large beta: shift by the maximum of x (then "
+                     "beta (x - m) <= 0)", mistakes(2000.0, x), rtol=1e-12)
 
     def batch():
-        x = rng.normal(size=(4, 6)) * 300
+        x = rng.normal(size=(4, 6)) * 3 + np.array([[0.0], [-3000.0], [2000.0], [10.0]])  # rows far apart
         got = np.asarray(fn(0.5, x))
         expect(got.shape == (4,), f"x of shape (4, 6) should give 4 values (reduce the last axis), got {got.shape}")
-        expect_close(_finite(got, "a batch"), modern.lse(0.5, x),
-                     "batch values are wrong: take the maximum of each row, keepdims=True", rtol=1e-12)
+        expect(np.all(np.isfinite(got)), "inf or nan for rows of very different size: the shift must be the "
+               "maximum of each row (along the last axis, keepdims=True), not of the whole array")
+        expect_match(got, core.lse(x, 0.5), "batch values are wrong: take the maximum of "
+                     "each row, keepdims=True", mistakes(0.5, x), rtol=1e-12)
 
-    run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
-                          ("very negative inputs", very_negative), ("large beta", large_beta), ("batch", batch)],
-              library_twin=modern.lse)
+    return run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
+                                 ("very negative inputs", very_negative), ("large beta", large_beta),
+                                 ("batch", batch)],
+                     library_twin=core.lse)
 
 
-def modern_energy(fn) -> None:
+def modern_energy(fn) -> CheckResult:
     """The learner's ``modern_energy(X, xi, beta)`` with the two constants."""
     rng = rng_for("modern_energy")
 
@@ -103,12 +122,12 @@ def modern_energy(fn) -> None:
         got = np.asarray(fn(X, xi, 1.5), dtype=float)
         expect(np.all(got >= -1e-9), "with both constants the energy is never negative; yours is, somewhere")
 
-    run_cases("modern_energy", fn, [("one query", single), ("beta", beta_scaling), ("batch", batch),
+    return run_cases("modern_energy", fn, [("one query", single), ("beta", beta_scaling), ("batch", batch),
                                     ("large patterns", large_patterns), ("E >= 0", non_negative)],
               library_twin=modern.modern_energy)
 
 
-def modern_update(fn) -> None:
+def modern_update(fn) -> CheckResult:
     """The learner's one-step ``modern_update(X, xi, beta) = softmax(beta xi X^T) X``."""
     rng = rng_for("modern_update")
 
@@ -140,17 +159,17 @@ def modern_update(fn) -> None:
         got = _finite(fn(X, xi, 2.0), "the update with 784-pixel patterns")
         expect_close(got, X[3], "with beta = 2 and well separated patterns one step should land on the pattern")
 
-    run_cases("modern_update", fn, [("one query", single), ("batch", batch), ("weights and beta", convex),
+    return run_cases("modern_update", fn, [("one query", single), ("batch", batch), ("weights and beta", convex),
                                     ("large patterns", large)],
               library_twin=modern.modern_update)
 
 
-def dense_sweep(fn) -> None:
+def dense_sweep(fn) -> CheckResult:
     """The learner's ``dense_sweep(X, s, n)``: one asynchronous sweep, units 0..N-1, F(x) = x^n."""
     rng = rng_for("dense_sweep")
 
     def reference(X, s, n):
-        return modern.dense_update(X, s, n, sweeps=1)
+        return modern.dense_update(X, s, n, sweeps=1, order=np.arange(X.shape[1]))
 
     def one_state():
         X, s = random_spins(rng, 12, 20), random_spins(rng, 20)
@@ -163,12 +182,12 @@ def dense_sweep(fn) -> None:
     def asynchronous():
         X, s = random_spins(rng, 30, 16), random_spins(rng, 16)
         got = np.asarray(fn(X, s.copy(), 4))
-        m = s @ X.T  # overlaps with the starting state: what a synchronous update would use for every unit
-        sync = np.empty(16)
-        for i in range(16):
-            base = m - s[i] * X[:, i]
-            gain = np.sum((base + X[:, i]) ** 4 - (base - X[:, i]) ** 4)
-            sync[i] = 1.0 if gain > 0 else -1.0 if gain < 0 else s[i]
+        # what updating every unit from the OLD state at once would give: each unit's lower-energy value,
+        # judged with all the other units at their starting values (the energies from the lecture's dense_energy)
+        up = np.where(np.eye(16, dtype=bool), 1.0, s)
+        down = np.where(np.eye(16, dtype=bool), -1.0, s)
+        e_up, e_down = modern.dense_energy(X, up, 4), modern.dense_energy(X, down, 4)
+        sync = np.where(e_up < e_down, 1.0, np.where(e_up > e_down, -1.0, s))
         ref = reference(X, s, 4)
         if not np.array_equal(sync, ref):
             expect(not np.array_equal(got, sync),
@@ -202,7 +221,65 @@ def dense_sweep(fn) -> None:
         fn(X, s, 2)
         expect(np.array_equal(s, before), "your function changed the state passed in: work on a copy")
 
-    run_cases("dense_sweep", fn, [("one state", one_state), ("asynchronous", asynchronous), ("ties", ties),
+    return run_cases("dense_sweep", fn, [("one state", one_state), ("asynchronous", asynchronous), ("ties", ties),
                                   ("batch", batch), ("energy never rises", energy_down),
                                   ("input untouched", untouched)],
               library_twin=modern.dense_update)
+
+
+# --------------------------------------------------------------------------- use the ideas
+
+def retrieval_beta(fn) -> CheckResult:
+    """The learner's ``retrieval_beta(X, eps)``: the smallest beta (within 5 %) at which one update from every
+    stored pattern lands within distance eps of it, checked with the lecture's update at and below that beta."""
+    rng = rng_for("retrieval_beta")
+
+    def worst(X, beta):
+        return float(np.max(np.linalg.norm(modern.modern_update(X, X, beta) - X, axis=1)))
+
+    def verify(X, eps, what):
+        beta = fn(X.copy(), eps)
+        expect(np.ndim(beta) == 0, f"{what}: return one beta, got shape {np.shape(beta)}")
+        beta = float(beta)
+        expect(np.isfinite(beta) and beta > 0, f"{what}: beta must be a positive number, got {beta}")
+        at, below = worst(X, beta), worst(X, 0.95 * beta)
+        expect(at <= eps + 1e-12, f"{what}: at your beta = {beta:.4g} some stored pattern moves by {at:.3g} > "
+               f"eps = {eps} in one step: beta is too small (the softmax still mixes in other patterns)")
+        expect(below > eps, f"{what}: already at 0.95 x your beta every pattern stays within eps "
+               f"(worst {below:.3g}): look for the smallest beta that works")
+
+    def binary():
+        verify(random_spins(rng, 20, 64), 0.1, "20 random +-1 patterns of 64 units, eps = 0.1")
+
+    def correlated():
+        base = random_spins(rng, 1, 50)
+        X = np.where(rng.random((10, 50)) < 0.2, -base, base)
+        verify(X, 0.05, "10 correlated patterns (20 % of units differ from a common one), eps = 0.05")
+
+    return run_cases("retrieval_beta", fn, [("random patterns", binary), ("correlated patterns", correlated)])
+
+
+def self_weight(fn) -> CheckResult:
+    """The learner's prediction ``self_weight(beta, N, p)``: the softmax weight a stored pattern gives itself in one
+    update from that pattern, for p mutually orthogonal +-1 patterns of N units, checked against the update."""
+
+    def measured(beta, n, p):
+        H = np.array([[1.0]])
+        while H.shape[0] < n:
+            H = np.block([[H, H], [H, -H]])
+        X = H[1:p + 1]
+        return float(modern.modern_update(X, X[0], beta) @ X[0] / n)   # orthogonal: the weight on x_0
+
+    def verify(beta, n, p):
+        got = fn(beta, n, p)
+        expect(np.ndim(got) == 0, f"one (beta, N, p) should give one number, got shape {np.shape(got)}")
+        expect_match(got, measured(beta, n, p), f"for beta = {beta}, N = {n}, p = {p} your prediction differs "
+                     "from the weight measured with one update: write the p similarities x_mu . x_0 first",
+                     [(1 / (1 + p * np.exp(-beta * n)), "you counted the pattern itself among the competitors: p - 1 "
+                                                       "other patterns share the rest of the weight"),
+                      (1 / (1 + (p - 1) * np.exp(-beta)), "the similarity of a +-1 pattern with itself is N, not 1"),
+                      (1 / p, "that is the weight at beta = 0 only: beta sharpens the softmax")])
+
+    return run_cases("self_weight", fn, [("sharp", lambda: verify(0.05, 64, 10)),
+                                         ("soft", lambda: verify(0.01, 32, 20)),
+                                         ("many patterns", lambda: verify(0.02, 128, 100))])
