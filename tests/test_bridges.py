@@ -26,7 +26,7 @@ def test_binary_hidden_units_give_chapter_05s_rbm_free_energy():
     from course_lib import rbm
 
     gen = torch.Generator().manual_seed(0)
-    model = rbm.RBM(12, 5, generator=gen)
+    model = rbm.RBM(12, 5, rng=gen)
     model.W.normal_(0, 0.7, generator=gen)
     model.b.normal_(0, 0.3, generator=gen)
     model.c.normal_(0, 0.3, generator=gen)
