@@ -110,6 +110,36 @@ def expect_close(got, want, message: str, rtol: float = 1e-6, atol: float = 1e-8
     expect(np.allclose(got_arr, want_arr, rtol=rtol, atol=atol), message)
 
 
+def _close(got, want, rtol: float, atol: float) -> bool:
+    try:
+        g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == w.shape and bool(np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=False))
+
+
+def expect_match(got, want, message: str, mistakes: Iterable[tuple[object, str]] = (),
+                 rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Like :func:`expect_close`, but name the mistake when ``got`` matches a known wrong answer.
+
+    ``mistakes`` holds ``(wrong_value, message)`` pairs: what a typical mistake returns on these
+    inputs, and what to tell a learner whose answer equals it. The first match wins; a value that
+    matches none gets the general ``message``. (A wrong value that is also right is skipped.)
+    """
+    got_arr = np.asarray(got, dtype=np.float64)
+    want_arr = np.asarray(want, dtype=np.float64)
+    expect(got_arr.shape == want_arr.shape,
+           f"expected an array of shape {want_arr.shape}, got shape {got_arr.shape}")
+    if np.allclose(got_arr, want_arr, rtol=rtol, atol=atol):
+        return
+    for wrong, why in mistakes:
+        if _close(wrong, want_arr, rtol, atol):
+            continue
+        if _close(got_arr, wrong, rtol, atol):
+            raise CaseFailed(why)
+    raise CaseFailed(message)
+
+
 def rng_for(exercise: str, case: int = 0) -> np.random.Generator:
     """A generator seeded from the exercise name: the same public cases on every run.
 

@@ -16,13 +16,8 @@ def _sylvester(k: int) -> np.ndarray:
 
 
 def _sync_recall(W, probes, max_steps):
-    S = np.array(probes, dtype=float)
-    for _ in range(max_steps):
-        new = hopfield.sync_step(W, S)
-        if np.array_equal(new, S):
-            break
-        S = new
-    return S
+    """The lecture's synchronous recall (``hopfield.recall``), stopped after ``max_steps`` updates."""
+    return hopfield.recall(W, probes, mode="sync", max_sweeps=max_steps).states
 
 
 def hebbian_weights(fn) -> CheckResult:
