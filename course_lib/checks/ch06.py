@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import modern
-from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
 
 
 def _finite(got, what: str) -> np.ndarray:
@@ -18,51 +18,71 @@ def _finite(got, what: str) -> np.ndarray:
     return arr
 
 
+def _one_number(got, what: str):
+    expect(np.ndim(got) == 0, f"{what} should give one number, got shape {np.shape(got)}: reduce the last axis "
+                              "(a sum over its entries)")
+    return got
+
+
 def lse(fn) -> CheckResult:
     """The learner's stable ``lse(beta, x) = beta^-1 log sum_i exp(beta x_i)`` along the last axis."""
     rng = rng_for("lse")
 
+    def mistakes(beta, x):
+        want = modern.lse(beta, x)
+        return [(beta * want, "the log is not divided by beta: lse = (1/beta) log sum_i exp(beta x_i)"),
+                (modern.lse(1.0, x), "beta is ignored: it multiplies x inside the exp"),
+                (np.max(x, axis=-1), "you returned the maximum only: the shift by m must be added back to "
+                                     "m + (1/beta) log sum_i exp(beta (x_i - m)), the sum included"),
+                (np.log(np.sum(np.exp(beta * (x - np.max(x, axis=-1, keepdims=True))), axis=-1)) / beta,
+                 "you shifted x by its maximum m but did not add m back")]
+
     def small():
         x = rng.normal(size=6)
-        got = fn(1.0, x)
-        expect(np.ndim(got) == 0, f"a vector (k,) should give one number, got shape {np.shape(got)}")
-        expect(np.isclose(float(got), modern.lse(1.0, x)), "wrong value for beta = 1: lse = log sum_i exp(x_i)")
+        got = _one_number(fn(1.0, x), "a vector (k,)")
+        expect_match(got, modern.lse(1.0, x), "wrong value for beta = 1: lse = log sum_i exp(x_i)",
+                     mistakes(1.0, x))
 
     def with_beta():
         x = rng.normal(size=5)
         for beta in (0.25, 4.0):
-            got = float(fn(beta, x))
-            expect(np.isclose(got, modern.lse(beta, x)),
-                   f"wrong for beta = {beta}: multiply x by beta inside the exp and divide the log by beta")
+            got = _one_number(fn(beta, x), "a vector (k,)")
+            expect_match(got, modern.lse(beta, x),
+                         f"wrong for beta = {beta}: multiply x by beta inside the exp and divide the log by beta",
+                         mistakes(beta, x))
 
     def large_inputs():
         x = 800.0 + 5 * rng.normal(size=7)
-        got = _finite(fn(1.0, x), "lse of inputs near 800")
-        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
-               "wrong for large inputs: lse(x) = m + log sum exp(x - m) with m = max x")
+        got = _finite(_one_number(fn(1.0, x), "a vector (k,)"), "lse of inputs near 800")
+        expect_match(got, modern.lse(1.0, x), "wrong for large inputs: lse(x) = m + log sum exp(x - m) with "
+                     "m = max x", mistakes(1.0, x), rtol=1e-12)
 
     def very_negative():
         x = -900.0 + rng.normal(size=4)
-        got = _finite(fn(1.0, x), "lse of inputs near -900")
-        expect(np.isclose(float(got), modern.lse(1.0, x), rtol=1e-12),
-               "wrong for very negative inputs: every exp underflows to 0 unless you shift by the maximum")
+        got = _finite(_one_number(fn(1.0, x), "a vector (k,)"), "lse of inputs near -900")
+        expect_match(got, modern.lse(1.0, x), "wrong for very negative inputs: every exp underflows to 0 unless "
+                     "you shift by the maximum", mistakes(1.0, x), rtol=1e-12)
 
     def large_beta():
         x = rng.normal(size=5)
-        got = _finite(fn(2000.0, x), "lse with beta = 2000")
-        expect(np.isclose(float(got), modern.lse(2000.0, x), rtol=1e-12),
-               "wrong for a large beta: shift by the maximum of x (then beta (x - m) <= 0)")
+        got = _finite(_one_number(fn(2000.0, x), "a vector (k,)"), "lse with beta = 2000")
+        expect_match(got, modern.lse(2000.0, x), "wrong for a large beta: shift by the maximum of x (then "
+                     "beta (x - m) <= 0)", mistakes(2000.0, x), rtol=1e-12)
 
     def batch():
         x = rng.normal(size=(4, 6)) * 300
         got = np.asarray(fn(0.5, x))
         expect(got.shape == (4,), f"x of shape (4, 6) should give 4 values (reduce the last axis), got {got.shape}")
-        expect_close(_finite(got, "a batch"), modern.lse(0.5, x),
-                     "batch values are wrong: take the maximum of each row, keepdims=True", rtol=1e-12)
+        expect_match(_finite(got, "a batch"), modern.lse(0.5, x), "batch values are wrong: take the maximum of "
+                     "each row, keepdims=True", mistakes(0.5, x) + [
+                         (np.max(x) + np.log(np.sum(np.exp(0.5 * (x - np.max(x))), axis=-1)) / 0.5,
+                          "the shift is the maximum of the whole array, not of each row: rows far below it "
+                          "underflow (take the maximum along the last axis, keepdims=True)")], rtol=1e-12)
 
     return run_cases("lse", fn, [("small inputs", small), ("beta", with_beta), ("large inputs", large_inputs),
-                          ("very negative inputs", very_negative), ("large beta", large_beta), ("batch", batch)],
-              library_twin=modern.lse)
+                                 ("very negative inputs", very_negative), ("large beta", large_beta),
+                                 ("batch", batch)],
+                     library_twin=modern.lse)
 
 
 def modern_energy(fn) -> CheckResult:

@@ -142,6 +142,22 @@ def hopfield_update(fn) -> CheckResult:
 
 # --------------------------------------------------------------------------- exercise 2
 
+def _mask_causes(got_w: np.ndarray, mask: torch.Tensor, what: str) -> None:
+    """Name the mask mistakes: the convention inverted, NaN rows, weight on blocked keys."""
+    allowed = np.broadcast_to(mask.numpy(), got_w.shape)
+    blocked = ~allowed
+    finite = np.isfinite(got_w)
+    expect(not (np.all(np.abs(np.where(finite, got_w, 0.0)[allowed]) < 1e-12) and np.any(blocked)),
+           f"{what}: your weights are zero exactly where the mask is True: the mask convention is inverted "
+           "(True means 'may attend', so block the scores where the mask is False)")
+    expect(np.all(finite), f"{what}: some weights are NaN. A softmax over a row whose scores are all -inf "
+           "gives NaN: are you blocking the keys the mask allows (True = may attend)? Every query here "
+           "may attend to at least one key")
+    expect(np.all(np.abs(got_w[blocked]) < 1e-12),
+           f"{what}: a blocked key got non-zero weight. True in the mask means 'may attend'; "
+           "put -inf into the blocked scores before the softmax")
+
+
 def masked_attention(fn) -> CheckResult:
     """The learner's ``masked_attention(query, keys, values, mask)``; mask True = may attend."""
     rng = rng_for("masked_attention")
@@ -156,10 +172,7 @@ def masked_attention(fn) -> CheckResult:
                f"weights should have shape (..., L, S) = {tuple(ref_w.shape)}, got {tuple(np.shape(_np(w)))}")
         got_w = _np(w)
         if mask is not None:
-            blocked = ~np.broadcast_to(mask.numpy(), got_w.shape)
-            expect(np.all(np.abs(got_w[blocked]) < 1e-12),
-                   f"{what}: a blocked key got non-zero weight. True in the mask means 'may attend'; "
-                   "put -inf into the blocked scores before the softmax")
+            _mask_causes(got_w, mask, what)
         expect(np.allclose(got_w.sum(-1), 1.0, atol=1e-6),
                f"{what}: each query's weights must sum to 1. Zeroing weights after the softmax leaves them "
                "unnormalised; mask the scores before it")
@@ -191,7 +204,10 @@ def masked_attention(fn) -> CheckResult:
         q, k, v = _t(rng, 4, 8), _t(rng, 7, 8), _t(rng, 7, 5)
         mask = torch.tensor(rng.random((4, 7)) > 0.4)
         mask[:, 0] = True
-        out, _ = _pair(fn(q, k, v, mask), "masked_attention")
+        out, w = _pair(fn(q, k, v, mask), "masked_attention")
+        expect(tuple(np.shape(_np(w))) == (4, 7), f"weights should have shape (L, S) = (4, 7), got "
+               f"{tuple(np.shape(_np(w)))}")
+        _mask_causes(_np(w), mask, "random mask")
         want = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         expect_close(_np(out), _np(want), "your output differs from torch's scaled_dot_product_attention "
                      "with the same boolean mask (True = may attend)")
