@@ -147,3 +147,35 @@ def test_sweep_that_breaks_ties_is_caught():
 
     err = failure(ch06.dense_sweep, no_ties)
     assert "keeps its value" in str(err)
+
+
+def test_lse_that_forgets_to_reduce_gets_a_shape_message_not_a_crash_report():
+    def elementwise(beta, x):           # returns one value per entry: the checker must not call float() on it
+        x = np.asarray(x, dtype=float)
+        return np.log(np.exp(beta * x)) / beta
+
+    err = _failure(ch06.lse, elementwise)
+    assert "should give one number" in str(err)
+    assert "your code raised" not in str(err) and "could not use" not in str(err)
+
+
+def test_lse_shift_mistakes():
+    def forgets_to_add_back(beta, x):
+        x = np.asarray(x, dtype=float)
+        m = x.max(-1, keepdims=True)
+        return np.log(np.exp(beta * (x - m)).sum(-1)) / beta
+
+    def global_max(beta, x):
+        x = np.asarray(x, dtype=float)
+        m = x.max()
+        return m + np.log(np.exp(beta * (x - m)).sum(-1)) / beta
+
+    assert "did not add m back" in str(_failure(ch06.lse, forgets_to_add_back))
+    with np.errstate(divide="ignore"):
+        assert "not of the whole array" in str(_failure(ch06.lse, global_max))
+
+
+def _failure(checker, fn):
+    with pytest.raises(CheckFailed) as info:
+        checker(fn)
+    return info.value
