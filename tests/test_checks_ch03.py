@@ -141,7 +141,7 @@ def test_stable_fraction_mistakes():
     assert "zero diagonal" not in str(err) and "fill_diagonal" not in str(err)  # the cause, not the fix
 
 
-def test_one_step_error_mistakes():
+def test_one_step_error_names_the_cause():
     import math
 
     erfc = np.vectorize(math.erfc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import hopfield
-from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_match, random_spins, rng_for, run_cases
 
 
 def _symmetric(rng: np.random.Generator, n: int, zero_diag: bool = True) -> np.ndarray:

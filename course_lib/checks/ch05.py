@@ -132,7 +132,8 @@ def sample_hidden(fn) -> CheckResult:
         expect(np.shape(p) == (5, 4) and np.shape(h) == (5, 4),
                f"for 5 visible vectors and 4 hidden units expect two (5, 4) arrays, "
                f"got {np.shape(p)} and {np.shape(h)}")
-        expect_close(p, _hidden_posterior(W, np.zeros(6), c, V), "wrong probabilities: p(h_j = 1 | v) = sigmoid(c_j + sum_i v_i W_ij)")
+        expect_close(p, _hidden_posterior(W, np.zeros(6), c, V),
+                     "wrong probabilities: p(h_j = 1 | v) = sigmoid(c_j + sum_i v_i W_ij)")
 
     def binary():
         W, _, c = _model(rng, 5, 3)

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from course_lib import hopfield
 from course_lib.checks._core import expect, expect_match, random_spins, rng_for
 from course_lib.checks.ch03 import _sym
 

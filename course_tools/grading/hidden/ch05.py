@@ -6,8 +6,13 @@ import numpy as np
 
 from course_lib import boltzmann
 from course_lib.checks._core import expect, expect_match, rng_for
-from course_lib.checks.ch05 import (_free_energy_by_definition, _hidden_posterior, _log_partition_by_definition,
-                                    _model, _states)
+from course_lib.checks.ch05 import (
+    _free_energy_by_definition,
+    _hidden_posterior,
+    _log_partition_by_definition,
+    _model,
+    _states,
+)
 
 
 def _sigmoid(x):

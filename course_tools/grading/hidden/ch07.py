@@ -7,7 +7,7 @@ import torch
 
 from course_lib import attention
 from course_lib.checks._core import expect, expect_match, rng_for
-from course_lib.checks.ch07 import _mha, _mask_causes, _np, _pair, _t
+from course_lib.checks.ch07 import _mask_causes, _mha, _np, _pair, _t
 
 
 def hopfield_update(fn):
