@@ -179,3 +179,110 @@ def flip_energy_change(fn) -> CheckResult:
                      [("every unit", every_unit), ("with bias", with_bias), ("self-coupling", self_coupling),
                       ("batch", batch), ("input untouched", unchanged_input)],
                      library_twin=hopfield.flip_energy_change)
+
+
+# --------------------------------------------------------------------------- exercises that predict and construct
+
+def _state_with_overlap(rng: np.random.Generator, x: np.ndarray, m: float) -> np.ndarray:
+    """A copy of ``x`` with (1 - m) N / 2 units flipped: overlap exactly m with x."""
+    n = x.size
+    k = int(round((1 - m) * n / 2))
+    s = x.copy()
+    s[rng.permutation(n)[:k]] *= -1
+    return s
+
+
+def energy_from_overlap(fn) -> CheckResult:
+    """The learner's prediction ``energy_from_overlap(m, N)``: E of any state at overlap m with the one stored
+    pattern (Hebb, zero diagonal), checked against energies measured on real states."""
+    rng = rng_for("energy_from_overlap")
+
+    def measure(n, m):
+        x = random_spins(rng, n)
+        s = _state_with_overlap(rng, x, m)
+        return float(hopfield.energy(hopfield.hebbian_weights(x[None]), s))
+
+    def mistakes(m, n):
+        m = np.asarray(m, dtype=float)
+        return [(-n * m**2 / 2, "every prediction is off by exactly 1/2: the diagonal of W is zero, so the N "
+                                "terms with i = j, each x_i^2 s_i^2 / N = 1/N, are not in the double sum"),
+                (-m**2 / 2 + 1 / (2 * n), "that is the energy per unit: return the energy of the whole state"),
+                (-m**2 / 2, "that is the energy per unit of a large network: return the energy of the whole state "
+                            "of N units"),
+                ((n * m**2 - 1) / 2, "the sign is reversed: the stored pattern (m = 1) must be the lowest energy"),
+                (-(n * m - 1) / 2, "the energy is quadratic in the overlap: s^T W s contains (x . s)^2")]
+
+    def predictions():
+        n = 60
+        for m in (1.0, 0.5, 0.0, -1.0 / 3):
+            got = fn(m, n)
+            expect(np.ndim(got) == 0, f"one overlap should give one number, got shape {np.shape(got)}")
+            expect_match(got, measure(n, m), f"your prediction for m = {m:.3g}, N = {n} differs from the energy "
+                         "measured on a state with that overlap: write s^T W s with W = (x x^T - I) / N in terms "
+                         "of x . s = N m", mistakes(m, n))
+
+    def other_size():
+        n, m = 200, 0.3
+        expect_match(fn(m, n), measure(n, m), "right for N = 60 only? Keep N in the formula (N = 200, m = 0.3)",
+                     mistakes(m, n))
+
+    def many_overlaps():
+        n = 40
+        ms = np.array([1.0, 0.5, -0.5, -1.0])
+        got = np.asarray(fn(ms, n), dtype=float)
+        expect(got.shape == ms.shape, f"an array of 4 overlaps should give 4 energies, got shape {got.shape}")
+        expect_match(got, [measure(n, m) for m in ms], "wrong for an array of overlaps", mistakes(ms, n))
+
+    return run_cases("energy_from_overlap", fn, [("predictions", predictions), ("another N", other_size),
+                                                 ("array of overlaps", many_overlaps)])
+
+
+def unique_minimum(fn) -> CheckResult:
+    """The learner's construction ``unique_minimum(target) -> (W, b)``: target is the one state of lowest energy."""
+    from ..boltzmann import all_states
+
+    rng = rng_for("unique_minimum")
+
+    def verify(target):
+        out = fn(target.copy())
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W, b)")
+        W, b = (np.asarray(a, dtype=float) for a in out)
+        n = target.size
+        expect(W.shape == (n, n) and b.shape == (n,), f"for N = {n} units W must be ({n}, {n}) and b ({n},), got "
+               f"{W.shape} and {b.shape}")
+        expect(np.all(np.isfinite(W)) and np.all(np.isfinite(b)), "W and b must be finite numbers")
+        expect(np.allclose(W, W.T), "W must be symmetric: a Hopfield network's couplings are W_ij = W_ji")
+        expect(np.all(np.abs(b) <= 0.1 + 1e-12), f"the bias may be at most 0.1 in size per unit, yours reaches "
+               f"{np.max(np.abs(b)):.3g}: the couplings must do the main work")
+        flips = np.where(np.eye(n, dtype=bool), -target, target)
+        cost = hopfield.energy(W, flips, b) - hopfield.energy(W, target, b)
+        expect(np.all(cost >= 1 - 1e-9), f"flipping unit {int(np.argmin(cost))} of the target changes the energy by "
+               f"only {cost.min():.3g}: every single flip must cost at least 1, so that the target sits at the "
+               "bottom of a basin carved by the couplings")
+        S = all_states(n)
+        E = hopfield.energy(W, S, b)
+        order = np.argsort(E)
+        best = S[order[0]]
+        lowest = E[order[0]]
+        expect(np.array_equal(best, target) or np.isclose(E[order[1]], lowest),
+               f"the lowest-energy state is not the target: {int(np.sum(best != target))} of its {n} units differ")
+        mirror = hopfield.energy(W, -target, b)
+        expect(not np.isclose(mirror, hopfield.energy(W, target, b)),
+               "the target ties with its mirror image -target: with b = 0 every state has the same energy as its "
+               "mirror (E(-s) = E(s)), so the couplings alone cannot pick one of the two")
+        expect(E[order[1]] - lowest > 1e-6, "another state ties with the target for the lowest energy: the minimum "
+               "must be unique")
+
+    def small():
+        verify(np.array([1.0, -1.0, -1.0, 1.0, 1.0]))
+
+    def random_targets():
+        for n in (6, 9):
+            verify(random_spins(rng, n))
+
+    def all_minus():
+        verify(-np.ones(7))
+
+    return run_cases("unique_minimum", fn, [("a 5-unit target", small), ("random targets", random_targets),
+                                            ("all units -1", all_minus)],
+                     allowed=("hebbian_weights",))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import hopfield
-from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
 
 
 def _sylvester(k: int) -> np.ndarray:
@@ -168,3 +168,50 @@ def pseudoinverse_weights(fn) -> CheckResult:
     return run_cases("pseudoinverse_weights", fn, [("random patterns", values), ("correlated patterns", correlated),
                                             ("orthogonal patterns", orthogonal)],
               library_twin=hopfield.pseudoinverse_weights)
+
+
+# --------------------------------------------------------------------------- explain with a number
+
+def projection_margin(fn) -> CheckResult:
+    """The learner's ``projection_margin(patterns)``: the smallest aligned field x_i h_i over every stored pattern
+    and unit under the projection rule (zero diagonal), found without computing the fields pattern by pattern;
+    checked against the fields measured with the lecture's functions."""
+    rng = rng_for("projection_margin")
+
+    def measured(P):
+        W = hopfield.pseudoinverse_weights(P)
+        return float(np.min(P * hopfield.local_field(W, P)))
+
+    def mistakes(P):
+        full = hopfield.pseudoinverse_weights(P, zero_diagonal=False)
+        hebb = hopfield.hebbian_weights(P)
+        return [(float(np.max(np.diag(full))), "that is the largest diagonal entry of the projection itself: "
+                 "what does removing it do to the field of a stored pattern?"),
+                (float(1 - np.min(np.diag(full))), "you took the smallest diagonal entry: the weakest unit is the "
+                 "one whose diagonal entry is largest"),
+                (float(np.min(P * hopfield.local_field(hebb, P))), "that is the margin of Hebb's rule, not of the "
+                 "projection rule"),
+                (1.0, "with the diagonal kept every aligned field is exactly 1: the projection maps each stored "
+                      "pattern onto itself. The diagonal is zeroed, though: what does that take away?")]
+
+    def random_patterns():
+        P = random_spins(rng, 10, 50)
+        got = fn(P)
+        expect(np.ndim(got) == 0, f"return one number, got shape {np.shape(got)}")
+        expect_match(got, measured(P), "your number differs from the smallest x_i h_i measured over the stored "
+                     "patterns: write the field of a stored pattern under the projection with its diagonal "
+                     "removed", mistakes(P))
+
+    def correlated():
+        base = random_spins(rng, 1, 40)
+        P = np.where(rng.random((8, 40)) < 0.1, -base, base)
+        expect_match(fn(P), measured(P), "wrong for 8 strongly correlated patterns (Hebb fails here; the "
+                     "projection rule does not)", mistakes(P))
+
+    def crowded():
+        P = random_spins(rng, 30, 40)
+        got = fn(P)
+        expect_match(got, measured(P), "wrong at load p/N = 0.75", mistakes(P))
+
+    return run_cases("projection_margin", fn, [("random patterns", random_patterns),
+                                               ("correlated patterns", correlated), ("high load", crowded)])

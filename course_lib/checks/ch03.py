@@ -187,3 +187,82 @@ def stable_fraction(fn) -> CheckResult:
 
     return run_cases("stable_fraction", fn, [("low load", low_load), ("medium load", medium_load),
                                              ("high load", high_load), ("zero fields", ties)])
+
+
+# --------------------------------------------------------------------------- exercises that construct and search
+
+def two_cycle(fn) -> CheckResult:
+    """The learner's construction ``two_cycle(n) -> (W, s0)``: symmetric W, synchronous dynamics of period 2."""
+
+    def verify(n):
+        out = fn(n)
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W, s0)")
+        W, s0 = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+        expect(W.shape == (n, n) and s0.shape == (n,), f"for n = {n}: W must be ({n}, {n}) and s0 ({n},), got "
+               f"{W.shape} and {s0.shape}")
+        expect(np.all(np.isin(s0, [-1.0, 1.0])), "s0 must contain only +1 and -1")
+        expect(np.allclose(W, W.T), "W must be symmetric (W_ij = W_ji): the point is that even a symmetric "
+               "network, whose asynchronous dynamics always settles, can cycle when updated synchronously")
+        s1 = hopfield.sync_step(W, s0)
+        expect(not np.array_equal(s1, s0), "s0 is a fixed point: one synchronous step leaves it unchanged")
+        s2 = hopfield.sync_step(W, s1)
+        expect(np.array_equal(s2, s0), f"from s0 two synchronous steps do not come back to s0 ({int(np.sum(s2 != s0))}"
+               " units differ): you need s(t + 2) = s(t) with s(t + 1) != s(t)")
+
+    def small():
+        verify(2)
+
+    def larger():
+        verify(10)
+
+    def odd():
+        verify(7)
+
+    return run_cases("two_cycle", fn, [("n = 2", small), ("n = 10", larger), ("n = 7", odd)],
+                     allowed=("hebbian_weights", "sync_step", "energy"))
+
+
+def _mixtures_of_three(P: np.ndarray) -> np.ndarray:
+    """Every state sign(+-x_a +- x_b +- x_c) for distinct stored patterns a < b < c."""
+    out = []
+    p = len(P)
+    for a in range(p):
+        for b in range(a + 1, p):
+            for c in range(b + 1, p):
+                for sb in (1, -1):
+                    for sc in (1, -1):
+                        m = np.sign(P[a] + sb * P[b] + sc * P[c])
+                        out += [m, -m]
+    return np.array(out).reshape(-1, P.shape[1])
+
+
+def spurious_state(fn) -> CheckResult:
+    """The learner's search ``spurious_state(patterns) -> s``: a fixed point of Hebb's network that is neither a
+    stored pattern (or its negative) nor a mixture of three of them."""
+
+    def verify(P, what):
+        s = np.asarray(fn(P.copy()), dtype=float)
+        expect(s.shape == (P.shape[1],), f"{what}: return one state of shape ({P.shape[1]},), got {s.shape}")
+        expect(np.all(np.isin(s, [-1.0, 1.0])), f"{what}: the state must contain only +1 and -1")
+        W = hopfield.hebbian_weights(P)
+        moved = int(np.sum(hopfield.sync_step(W, s) != s))
+        expect(moved == 0, f"{what}: your state is not a fixed point of Hebb's network ({moved} units would "
+               "flip): run the dynamics until nothing changes")
+        near = np.abs(P @ s) / P.shape[1]
+        expect(not np.any(near == 1), f"{what}: this is stored pattern {int(np.argmax(near))} (or its negative), "
+               "not a spurious state")
+        expect(not any(np.array_equal(s, m) for m in _mixtures_of_three(P)),
+               f"{what}: a fixed point, but a mixture of three stored patterns (sign(+-x_a +- x_b +- x_c)): look "
+               "for another kind of spurious state")
+
+    rng = rng_for("spurious_state")
+
+    def few_patterns():
+        verify(random_spins(rng, 5, 60), "5 random patterns of 60 units")
+
+    def more_patterns():
+        verify(random_spins(rng, 9, 80), "9 random patterns of 80 units")
+
+    return run_cases("spurious_state", fn, [("5 patterns", few_patterns), ("9 patterns", more_patterns)],
+                     allowed=("hebbian_weights", "sync_step", "async_sweep", "recall", "classify_states",
+                              "overlap_matrix"))

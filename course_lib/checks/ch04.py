@@ -208,3 +208,42 @@ def bm_gradient(fn) -> CheckResult:
     return run_cases("bm_gradient", fn, [("visible units only", visible_only), ("with hidden units", with_hidden),
                                   ("repeated data rows", repeated_rows)],
               library_twin=boltzmann.bm_gradient, allowed=("all_states",))
+
+
+# --------------------------------------------------------------------------- use the ideas
+
+def ground_state_temperature(fn) -> CheckResult:
+    """The learner's ``ground_state_temperature(W, b, share)``: the temperature T at which the lowest-energy
+    state(s) hold probability ``share``, checked by evaluating the exact distribution at the returned T."""
+    rng = rng_for("ground_state_temperature")
+
+    def share_at(W, b, T):
+        E = boltzmann.state_energies(W, b)
+        p = boltzmann.exact_distribution(W, b, T)
+        return float(p[np.isclose(E, E.min())].sum())
+
+    def verify(W, b, share, what):
+        T = fn(W, b, share)
+        expect(np.ndim(T) == 0, f"{what}: return one temperature, got shape {np.shape(T)}")
+        T = float(T)
+        expect(np.isfinite(T) and T > 0, f"{what}: a temperature must be a positive number, got {T}")
+        got = share_at(W, b, T)
+        expect(abs(got - share) < 1e-3, f"{what}: at your T = {T:.4g} the ground state holds probability "
+               f"{got:.4f}, not {share}. The share falls steadily as T rises (from 1 at T -> 0 towards "
+               f"(number of ground states) / 2^N): search T until it matches")
+
+    def frustrated():
+        W, b = _symmetric(rng, 6), rng.normal(scale=0.3, size=6)
+        verify(W, b, 0.5, "six units, share 1/2")
+
+    def high_share():
+        W, b = _symmetric(rng, 5), rng.normal(size=5)
+        verify(W, b, 0.95, "five units, share 0.95")
+
+    def two_ground_states():
+        W = _symmetric(rng, 7)
+        verify(W, None, 0.4, "no bias (two mirror ground states), share 0.4")
+
+    return run_cases("ground_state_temperature", fn, [("share 1/2", frustrated), ("share 0.95", high_share),
+                                                      ("two ground states", two_ground_states)],
+                     allowed=("all_states",))

@@ -275,3 +275,58 @@ def exact_log_partition(fn) -> CheckResult:
     return run_cases("exact_log_partition", fn, [("6 visible x 3 hidden", more_visible), ("3 x 6", more_hidden),
                                           ("zero weights", zero_weights), ("large weights", large_weights)],
               library_twin=rbm.exact_log_partition)
+
+
+# --------------------------------------------------------------------------- decide whether to trust an estimate
+
+def ais_plausible(fn) -> CheckResult:
+    """The learner's ``ais_plausible(W, b, c, log_z, data)``: False when the estimate ``log_z`` is impossible
+    for this model given what can be computed exactly about its visible vectors ``data``, True otherwise."""
+    rng = rng_for("ais_plausible")
+
+    def setup(d=6, h=4, scale=1.5):
+        W, b, c = _model(rng, d, h, scale)
+        F = _free_energy_by_definition(W, b, c, _states(d))
+        order = np.argsort(F)                           # the likeliest visible vectors first
+        data = _states(d)[np.concatenate([order[:3], rng.permutation(order[3:])[:20]])]
+        bound = float(np.max(-_free_energy_by_definition(W, b, c, data)))
+        return W, b, c, data, bound, _log_partition_by_definition(W, b, c)
+
+    def verdict(W, b, c, log_z, data):
+        got = fn(W, b, c, log_z, data.copy())
+        expect(isinstance(got, (bool, np.bool_)) or np.ndim(got) == 0, "return True or False")
+        return bool(got)
+
+    def exact_estimate():
+        W, b, c, data, _, log_z = setup()
+        expect(verdict(W, b, c, log_z, data), "the exact log Z was called impossible: an estimate can only be "
+               "refuted by something that is certainly true of Z")
+
+    def far_too_low():
+        W, b, c, data, bound, _ = setup()
+        expect(not verdict(W, b, c, bound - 5.0, data), "an estimate 5 nats below what a single visible vector "
+               "of the data already contributes to Z was accepted: Z is a sum of positive terms, one per v")
+
+    def just_too_low():
+        W, b, c, data, bound, _ = setup()
+        expect(not verdict(W, b, c, bound - 0.01, data), "an estimate just below what the likeliest vector of the "
+               "data alone contributes to Z was accepted: which terms of the sum that defines Z can you compute "
+               "exactly, and how large is the largest?")
+
+    def too_high_cannot_be_refuted():
+        W, b, c, data, _, log_z = setup()
+        expect(verdict(W, b, c, log_z + 3.0, data), "an estimate above the truth was called impossible: the data "
+               "give a LOWER bound on log Z only, so a high estimate cannot be refuted this way")
+
+    def too_large_to_enumerate():
+        W, b, c = _model(rng, 40, 40, scale=0.5)
+        data = (rng.random((30, 40)) < 0.5).astype(float)
+        bound = float(np.max(data @ b + np.logaddexp(0, data @ W + c).sum(-1)))   # max over the data of -F(v)
+        expect(not verdict(W, b, c, bound - 1.0, data), "40 x 40 units (2^40 states in each layer): an estimate "
+               "below what one visible vector of the data already contributes to Z was accepted")
+        expect(verdict(W, b, c, bound + 40 * np.log(2), data), "40 x 40 units: an estimate above every bound the "
+               "data give was called impossible")
+
+    return run_cases("ais_plausible", fn, [("exact estimate", exact_estimate), ("far too low", far_too_low),
+                                           ("just too low", just_too_low), ("too high", too_high_cannot_be_refuted),
+                                           ("a model too large to enumerate", too_large_to_enumerate)])
