@@ -228,3 +228,35 @@ def dense_sweep(fn) -> CheckResult:
                                   ("batch", batch), ("energy never rises", energy_down),
                                   ("input untouched", untouched)],
               library_twin=modern.dense_update)
+
+
+# --------------------------------------------------------------------------- use the ideas
+
+def retrieval_beta(fn) -> CheckResult:
+    """The learner's ``retrieval_beta(X, eps)``: the smallest beta (within 5 %) at which one update from every
+    stored pattern lands within distance eps of it, checked with the lecture's update at and below that beta."""
+    rng = rng_for("retrieval_beta")
+
+    def worst(X, beta):
+        return float(np.max(np.linalg.norm(modern.modern_update(X, X, beta) - X, axis=1)))
+
+    def verify(X, eps, what):
+        beta = fn(X.copy(), eps)
+        expect(np.ndim(beta) == 0, f"{what}: return one beta, got shape {np.shape(beta)}")
+        beta = float(beta)
+        expect(np.isfinite(beta) and beta > 0, f"{what}: beta must be a positive number, got {beta}")
+        at, below = worst(X, beta), worst(X, 0.95 * beta)
+        expect(at <= eps + 1e-12, f"{what}: at your beta = {beta:.4g} some stored pattern moves by {at:.3g} > "
+               f"eps = {eps} in one step: beta is too small (the softmax still mixes in other patterns)")
+        expect(below > eps, f"{what}: already at 0.95 x your beta every pattern stays within eps "
+               f"(worst {below:.3g}): look for the smallest beta that works")
+
+    def binary():
+        verify(random_spins(rng, 20, 64), 0.1, "20 random +-1 patterns of 64 units, eps = 0.1")
+
+    def correlated():
+        base = random_spins(rng, 1, 50)
+        X = np.where(rng.random((10, 50)) < 0.2, -base, base)
+        verify(X, 0.05, "10 correlated patterns (20 % of units differ from a common one), eps = 0.05")
+
+    return run_cases("retrieval_beta", fn, [("random patterns", binary), ("correlated patterns", correlated)])

@@ -313,3 +313,35 @@ def multihead_attention(fn) -> CheckResult:
         ("float32", lambda: compare(8, 4, 2, 4, 4, "float32", dtype=torch.float32)),
     ], forbidden=_FORBIDDEN)
 
+
+
+# --------------------------------------------------------------------------- construct a head
+
+def previous_token_projections(fn) -> CheckResult:
+    """The learner's ``previous_token_projections(L, d_content) -> (W_q, W_k)``: projections with which causal
+    scaled dot-product attention over tokens x_t = [content_t, onehot(t)] sends position t to position t - 1."""
+    rng = rng_for("previous_token_projections")
+
+    def verify(L, d_content, what):
+        out = fn(L, d_content)
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W_q, W_k)")
+        W_q, W_k = (torch.as_tensor(np.asarray(_np(w)), dtype=torch.float64) for w in out)
+        d_model = d_content + L
+        expect(W_q.ndim == 2 and W_k.ndim == 2 and W_q.shape[1] == d_model and W_k.shape[1] == d_model
+               and W_q.shape[0] == W_k.shape[0],
+               f"{what}: W_q and W_k must both be (d_k, {d_model}) (they act as x @ W.T on tokens of "
+               f"{d_model} features), got {tuple(W_q.shape)} and {tuple(W_k.shape)}")
+        content = _t(rng, 3, L, d_content) * 3
+        x = torch.cat([content, torch.eye(L, dtype=torch.float64).expand(3, L, L)], dim=-1)
+        causal = torch.ones(L, L, dtype=torch.bool).tril()
+        _, w = attention.hopfield_attention(x @ W_q.T, x @ W_k.T, x, mask=causal)
+        prev = _np(w)[:, np.arange(1, L), np.arange(0, L - 1)]
+        expect(np.all(np.isfinite(_np(w))), f"{what}: the attention weights came out NaN or inf")
+        worst = float(prev.min())
+        expect(worst >= 0.9, f"{what}: the weight on the previous token is as low as {worst:.3f} (needed >= 0.9 for "
+               "every position t >= 1 and any content): the scores q_t . k_s must single out s = t - 1 by a wide "
+               "margin, whatever the content, after the 1/sqrt(d_k) scaling")
+
+    return run_cases("previous_token_projections", fn, [
+        ("8 tokens", lambda: verify(8, 4, "L = 8, 4 content features")),
+        ("16 tokens", lambda: verify(16, 6, "L = 16, 6 content features"))], forbidden=_FORBIDDEN)
