@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import hopfield
+from course_lib.boltzmann import all_states
 from course_lib.checks._core import expect, expect_match, random_spins, rng_for
 from course_lib.checks.ch01 import _energy_mistakes, _symmetric
 
@@ -67,4 +68,41 @@ def flip_energy_change(fn):
     return [("hidden: batch, bias and diagonal", batch_everything), ("hidden: last unit", last_unit_negative_index)]
 
 
-HIDDEN = {"energy": energy, "local_field": local_field, "flip_energy_change": flip_energy_change}
+
+def energy_from_overlap(fn):
+    rng = rng_for("energy_from_overlap", 100)
+
+    def extremes():
+        for n, m in ((1000, -1.0), (500, 0.0), (3, 1.0 / 3)):
+            x = random_spins(rng, n)
+            s = x.copy()
+            s[: int(round((1 - m) * n / 2))] *= -1
+            want = float(hopfield.energy(hopfield.hebbian_weights(x[None]), s))
+            expect_match(fn(m, n), want, f"wrong prediction for N = {n}, m = {m:.3g}")
+
+    return [("hidden: other sizes and overlaps", extremes)]
+
+
+def unique_minimum(fn):
+    rng = rng_for("unique_minimum", 100)
+
+    def ten_units():
+        target = random_spins(rng, 10)
+        out = fn(target.copy())
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W, b)")
+        W, b = (np.asarray(a, dtype=float) for a in out)
+        expect(W.shape == (10, 10) and b.shape == (10,), "for N = 10: W (10, 10) and b (10,)")
+        expect(np.allclose(W, W.T) and np.all(np.abs(b) <= 0.1 + 1e-12), "W symmetric and |b_i| <= 0.1")
+        flips = np.where(np.eye(10, dtype=bool), -target, target)
+        cost = hopfield.energy(W, flips, b) - hopfield.energy(W, target, b)
+        expect(np.all(cost >= 1 - 1e-9), "N = 10: some single flip of the target costs less than 1")
+        E = hopfield.energy(W, all_states(10), b)
+        best = np.flatnonzero(np.isclose(E, E.min()))
+        expect(len(best) == 1 and np.array_equal(all_states(10)[best[0]], target),
+               "N = 10: the target is not the unique lowest-energy state")
+
+    return [("hidden: ten units", ten_units)]
+
+
+HIDDEN = {"energy": energy, "local_field": local_field, "flip_energy_change": flip_energy_change,
+          "energy_from_overlap": energy_from_overlap, "unique_minimum": unique_minimum}

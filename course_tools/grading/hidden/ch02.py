@@ -94,6 +94,24 @@ def pseudoinverse_weights(fn):
 
     return [("hidden: nearly dependent patterns", nearly_dependent), ("hidden: larger network", mnist_like_size)]
 
+def projection_margin(fn):
+    rng = rng_for("projection_margin", 100)
+
+    def near_capacity():
+        P = random_spins(rng, 45, 50)
+        full = np.linalg.pinv(P) @ P
+        expect_match(fn(P), 1.0 - np.max(np.diag(full)), "wrong at p/N = 0.9", rtol=1e-6, atol=1e-8)
+
+    def orthogonal():
+        H = np.array([[1.0]])
+        for _ in range(5):
+            H = np.block([[H, H], [H, -H]])
+        P = H[:8]
+        expect_match(fn(P), 1.0 - 8 / 32, "wrong for 8 orthogonal patterns of 32 units")
+
+    return [("hidden: near capacity", near_capacity), ("hidden: orthogonal patterns", orthogonal)]
+
 
 HIDDEN = {"hebbian_weights": hebbian_weights, "crosstalk": crosstalk, "recall_sync": recall_sync,
-          "pseudoinverse_weights": pseudoinverse_weights}
+          "pseudoinverse_weights": pseudoinverse_weights,
+          "projection_margin": projection_margin}

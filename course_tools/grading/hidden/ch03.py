@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from course_lib import hopfield
 from course_lib.checks._core import expect, expect_match, random_spins, rng_for
 from course_lib.checks.ch03 import _sym
 
@@ -82,6 +83,38 @@ def stable_fraction(fn):
 
     return [("hidden: one pattern", one_pattern), ("hidden: orthogonal patterns", orthogonal)]
 
+def two_cycle(fn):
+    def sizes():
+        for n in (3, 25):
+            out = fn(n)
+            expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W, s0)")
+            W, s0 = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+            expect(W.shape == (n, n) and s0.shape == (n,) and np.allclose(W, W.T), f"n = {n}: symmetric (n, n) W "
+                   "and a state (n,)")
+            s1 = hopfield.sync_step(W, s0)
+            expect(not np.array_equal(s1, s0) and np.array_equal(hopfield.sync_step(W, s1), s0),
+                   f"n = {n}: not a 2-cycle of the synchronous dynamics")
+
+    return [("hidden: n = 3 and n = 25", sizes)]
+
+
+def spurious_state(fn):
+    from course_lib.checks.ch03 import _mixtures_of_three
+
+    rng = rng_for("spurious_state", 100)
+
+    def eleven_patterns():
+        P = random_spins(rng, 11, 100)
+        s = np.asarray(fn(P.copy()), dtype=float)
+        expect(s.shape == (100,) and np.all(np.isin(s, [-1.0, 1.0])), "return one +-1 state of 100 units")
+        W = hopfield.hebbian_weights(P)
+        expect(np.array_equal(hopfield.sync_step(W, s), s), "11 patterns of 100 units: not a fixed point")
+        expect(np.max(np.abs(P @ s)) < 100, "11 patterns of 100 units: a stored pattern, not a spurious state")
+        expect(not any(np.array_equal(s, m) for m in _mixtures_of_three(P)), "11 patterns: a 3-mixture")
+
+    return [("hidden: 11 patterns of 100 units", eleven_patterns)]
+
 
 HIDDEN = {"async_sweep": async_sweep, "is_fixed_point": is_fixed_point, "one_step_error": one_step_error,
-          "stable_fraction": stable_fraction}
+          "stable_fraction": stable_fraction,
+          "two_cycle": two_cycle, "spurious_state": spurious_state}

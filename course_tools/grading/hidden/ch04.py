@@ -79,6 +79,22 @@ def bm_gradient(fn):
 
     return [("hidden: every visible state", every_visible_state), ("hidden: one hidden unit", one_hidden)]
 
+def ground_state_temperature(fn):
+    rng = rng_for("ground_state_temperature", 100)
+
+    def verify(W, b, share, what):
+        T = float(np.asarray(fn(W, b, share)))
+        E = boltzmann.state_energies(W, b)
+        got = float(boltzmann.exact_distribution(W, b, T)[np.isclose(E, E.min())].sum())
+        expect(abs(got - share) < 1e-3, f"{what}: at T = {T:.4g} the ground states hold {got:.4f}, not {share}")
+
+    def cases():
+        verify(_symmetric(rng, 8), rng.normal(size=8), 0.2, "eight units, share 0.2")
+        verify(_symmetric(rng, 4, 3.0), None, 0.99, "four strongly coupled units, share 0.99")
+
+    return [("hidden: other shares", cases)]
+
 
 HIDDEN = {"flip_probability": flip_probability, "gibbs_sweep": gibbs_sweep,
-          "exact_distribution": exact_distribution, "bm_gradient": bm_gradient}
+          "exact_distribution": exact_distribution, "bm_gradient": bm_gradient,
+          "ground_state_temperature": ground_state_temperature}

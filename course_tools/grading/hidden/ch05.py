@@ -111,6 +111,19 @@ def exact_log_partition(fn):
 
     return [("hidden: 5 x 5", square), ("hidden: 1 x 1", one_by_one)]
 
+def ais_plausible(fn):
+    rng = rng_for("ais_plausible", 100)
+
+    def single_vector():
+        W, b, c = _model(rng, 20, 30, scale=0.3)
+        data = (rng.random((1, 20)) < 0.5).astype(float)
+        bound = float(data[0] @ b + np.logaddexp(0, data[0] @ W + c).sum())
+        expect(not bool(fn(W, b, c, bound - 0.1, data.copy())), "one data vector: an impossible estimate accepted")
+        expect(bool(fn(W, b, c, bound + 0.1, data.copy())), "one data vector: a possible estimate refused")
+
+    return [("hidden: one data vector", single_vector)]
+
 
 HIDDEN = {"free_energy": free_energy, "sample_hidden": sample_hidden, "cd_k_gradient": cd_k_gradient,
-          "exact_log_partition": exact_log_partition}
+          "exact_log_partition": exact_log_partition,
+          "ais_plausible": ais_plausible}

@@ -69,5 +69,19 @@ def dense_sweep(fn):
 
     return [("hidden: n = 2", classical), ("hidden: n = 6", high_power)]
 
+def retrieval_beta(fn):
+    rng = rng_for("retrieval_beta", 100)
 
-HIDDEN = {"lse": lse, "modern_energy": modern_energy, "modern_update": modern_update, "dense_sweep": dense_sweep}
+    def larger():
+        X = random_spins(rng, 40, 100)
+        beta = float(np.asarray(fn(X.copy(), 0.01)))
+        worst = [float(np.max(np.linalg.norm(modern.modern_update(X, X, bb) - X, axis=1)))
+                 for bb in (beta, 0.95 * beta)]
+        expect(worst[0] <= 0.01 + 1e-12 and worst[1] > 0.01, f"40 patterns of 100 units, eps = 0.01: beta = "
+               f"{beta:.4g} is not the smallest that keeps every pattern within eps (within 5 %)")
+
+    return [("hidden: 40 patterns, eps = 0.01", larger)]
+
+
+HIDDEN = {"lse": lse, "modern_energy": modern_energy, "modern_update": modern_update, "dense_sweep": dense_sweep,
+          "retrieval_beta": retrieval_beta}

@@ -88,6 +88,24 @@ def multihead_attention(fn):
 
     return [("hidden: heavy padding", mostly_padded), ("hidden: six heads", many_heads)]
 
+def previous_token_projections(fn):
+    rng = rng_for("previous_token_projections", 100)
+
+    def long_sequence():
+        L, d = 32, 3
+        out = fn(L, d)
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W_q, W_k)")
+        W_q, W_k = (torch.as_tensor(np.asarray(_np(w)), dtype=torch.float64) for w in out)
+        expect(W_q.shape[-1] == d + L and W_k.shape[-1] == d + L, "W_q and W_k act on tokens of d_content + L")
+        content = _t(rng, 2, L, d) * 5
+        x = torch.cat([content, torch.eye(L, dtype=torch.float64).expand(2, L, L)], dim=-1)
+        _, w = attention.hopfield_attention(x @ W_q.T, x @ W_k.T, x, mask=torch.ones(L, L, dtype=torch.bool).tril())
+        prev = _np(w)[:, np.arange(1, L), np.arange(0, L - 1)]
+        expect(np.all(np.isfinite(prev)) and prev.min() >= 0.9, "L = 32: weight on the previous token below 0.9")
+
+    return [("hidden: 32 tokens", long_sequence)]
+
 
 HIDDEN = {"hopfield_update": hopfield_update, "masked_attention": masked_attention, "attention_head": attention_head,
-          "multihead_attention": multihead_attention}
+          "multihead_attention": multihead_attention,
+          "previous_token_projections": previous_token_projections}
