@@ -84,7 +84,8 @@ WRONG = {
     "05": ("free_energy", "def free_energy(W, b, c, v):\n    v = np.asarray(v, dtype=float)\n"
                           "    return -(v @ b) - np.logaddexp(0, v @ W + c).sum()\n"),
     "07": ("masked_attention", "def masked_attention(q, k, v, mask):\n"
-                               "    s = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).masked_fill(mask, -math.inf)\n"
+                               "    s = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])\n"
+                               "    s = s.masked_fill(mask, -math.inf)\n"
                                "    w = torch.softmax(s, dim=-1)\n    return w @ v, w\n"),
 }
 
