@@ -15,6 +15,15 @@ def _sylvester(k: int) -> np.ndarray:
     return H
 
 
+def _correlated(rng: np.random.Generator, p: int, n: int, flip: float) -> np.ndarray:
+    """p linearly independent patterns, each a copy of one random pattern with a share ``flip`` of units flipped."""
+    base = random_spins(rng, 1, n)
+    while True:
+        P = np.where(rng.random((p, n)) < flip, -base, base)
+        if np.linalg.matrix_rank(P) == p:
+            return P
+
+
 def _sync_recall(W, probes, max_steps):
     """The lecture's synchronous recall (``hopfield.recall``), stopped after ``max_steps`` updates."""
     return hopfield.recall(W, probes, mode="sync", max_sweeps=max_steps).states
@@ -153,8 +162,7 @@ def pseudoinverse_weights(fn) -> CheckResult:
                      "wrong values: W = X^T (X X^T)^-1 X for patterns as rows X (p, N), then zero the diagonal")
 
     def correlated():
-        base = random_spins(rng, 1, 30)
-        P = np.where(rng.random((6, 30)) < 0.15, -base, base)  # six patterns close to one another
+        P = _correlated(rng, 6, 30, 0.15)  # six patterns close to one another
         W = np.asarray(fn(P), dtype=float)
         h = P @ W.T
         expect(np.all(np.sign(h) == P), "strongly correlated patterns must still be fixed points: "
@@ -203,8 +211,7 @@ def projection_margin(fn) -> CheckResult:
                      "removed", mistakes(P))
 
     def correlated():
-        base = random_spins(rng, 1, 40)
-        P = np.where(rng.random((8, 40)) < 0.1, -base, base)
+        P = _correlated(rng, 8, 40, 0.1)
         expect_match(fn(P), measured(P), "wrong for 8 strongly correlated patterns (Hebb fails here; the "
                      "projection rule does not)", mistakes(P))
 

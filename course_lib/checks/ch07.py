@@ -235,23 +235,17 @@ def attention_head(fn) -> CheckResult:
     """The learner's ``attention_head(query, key, value, in_proj_weight, in_proj_bias, num_heads, head)``."""
     rng = rng_for("attention_head")
 
-    def reference(mha, q, k, v, head):
-        e, h = mha.embed_dim, mha.num_heads
-        dh = e // h
-        w_q, w_k, w_v = mha.in_proj_weight.split(e)
-        b_q, b_k, b_v = mha.in_proj_bias.split(e)
-        rows = slice(head * dh, (head + 1) * dh)
-        qh, kh, vh = (x @ w[rows].T + b[rows] for x, w, b in ((q, w_q, b_q), (k, w_k, b_k), (v, w_v, b_v)))
-        return attention.hopfield_attention(qh, kh, vh)
-
     def compare(embed, heads, head, B, L, S, what):
         mha = _mha(rng, embed, heads)
         q, k, v = _t(rng, B, L, embed), _t(rng, B, S, embed), _t(rng, B, S, embed)
+        dh = embed // heads
         with torch.no_grad():
             out, w = _pair(fn(q, k, v, mha.in_proj_weight, mha.in_proj_bias, heads, head), "attention_head")
-            _, torch_w = mha(q, k, v, average_attn_weights=False)
-            ref_out, _ = reference(mha, q, k, v, head)
-        dh = embed // heads
+            # torch's layer with an identity output projection returns the heads' outputs side by side
+            mha.out_proj.weight.copy_(torch.eye(embed, dtype=mha.out_proj.weight.dtype))
+            mha.out_proj.bias.zero_()
+            both, torch_w = mha(q, k, v, average_attn_weights=False)
+            ref_out = both[..., head * dh:(head + 1) * dh]
         expect(tuple(np.shape(_np(out))) == (B, L, dh),
                f"{what}: one head's output should be (B, L, embed_dim / num_heads) = {(B, L, dh)}, "
                f"got {tuple(np.shape(_np(out)))}")
