@@ -183,7 +183,8 @@ def test_solution_notebook_verdicts():
     verdicts = check_notebook(ROOT / "solutions" / "04_boltzmann.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [
         ("flip_probability", "passed"), ("gibbs_sweep", "passed"), ("exact_distribution", "passed"),
-        ("bm_gradient", "passed"), ("ground_state_temperature", "passed")]
+        ("bm_gradient", "passed"), ("ground_state_temperature", "passed"),
+        ("pair_correlation", "passed")]
 
 
 def _failure(checker, fn):

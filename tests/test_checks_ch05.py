@@ -171,4 +171,4 @@ def test_solution_notebook_verdicts():
     verdicts = check_notebook(ROOT / "solutions" / "05_rbm.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [
         ("free_energy", "passed"), ("sample_hidden", "passed"), ("cd_k_gradient", "passed"),
-        ("exact_log_partition", "passed"), ("ais_plausible", "passed")]
+        ("exact_log_partition", "passed"), ("ais_plausible", "passed"), ("hidden_health", "passed")]

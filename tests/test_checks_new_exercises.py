@@ -8,8 +8,9 @@ from answers import answers, checker
 
 from course_lib.checks._core import CheckFailed, NotAttempted
 
-NEW = {"01": ["energy_from_overlap", "unique_minimum"], "02": ["projection_margin"],
-       "03": ["two_cycle", "spurious_state"], "04": ["ground_state_temperature"], "05": ["ais_plausible"],
+NEW = {"01": ["energy_from_overlap", "unique_minimum"], "02": ["projection_margin", "crosstalk_spread"],
+       "03": ["two_cycle", "spurious_state"], "04": ["ground_state_temperature", "pair_correlation"],
+       "05": ["ais_plausible", "hidden_health"],
        "06": ["retrieval_beta"], "07": ["previous_token_projections"]}
 CASES = [(ch, name) for ch, names in NEW.items() for name in names]
 
@@ -154,3 +155,28 @@ def test_previous_token_projections_mistakes():
     assert "the weight on the previous token is as low as" in failure("07", "previous_token_projections",
                                                                           too_gentle)
     assert "must both be (d_k," in failure("07", "previous_token_projections", wrong_width)
+
+
+def test_crosstalk_spread_mistakes():
+    assert "only the other p - 1 patterns" in failure("02", "crosstalk_spread", lambda p, N: np.sqrt(p / N))
+    assert "that is the variance" in failure("02", "crosstalk_spread", lambda p, N: (p - 1) / N)
+
+
+def test_pair_correlation_mistakes():
+    assert "twice too strong" in failure("04", "pair_correlation", lambda J, T: np.tanh(2 * J / T))
+    assert "half the coupling" in failure("04", "pair_correlation", lambda J, T: np.tanh(J / (2 * T)))
+    assert "P(agree) - P(disagree)" in failure("04", "pair_correlation", lambda J, T: 1 / (1 + np.exp(-2 * J / T)))
+    assert "sign is reversed" in failure("04", "pair_correlation", lambda J, T: -np.tanh(J / T))
+
+
+def test_hidden_health_mistakes():
+    def from_bias_only(W, c, data):
+        p = 1 / (1 + np.exp(-np.asarray(c, dtype=float)))
+        return int(np.sum(p < 0.01)), int(np.sum(p > 0.99))
+
+    def one_sample(W, c, data):
+        p = 1 / (1 + np.exp(-(np.asarray(data, dtype=float)[0] @ W + c)))
+        return int(np.sum(p < 0.01)), int(np.sum(p > 0.99))
+
+    assert "nor by its bias alone" in failure("05", "hidden_health", from_bias_only)
+    assert "averaged over the whole data set" in failure("05", "hidden_health", one_sample)

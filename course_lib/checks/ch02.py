@@ -222,3 +222,37 @@ def projection_margin(fn) -> CheckResult:
 
     return run_cases("projection_margin", fn, [("random patterns", random_patterns),
                                                ("correlated patterns", correlated), ("high load", crowded)])
+
+
+def crosstalk_spread(fn) -> CheckResult:
+    """The learner's prediction ``crosstalk_spread(p, N)``: the standard deviation of Hebb's crosstalk for p random
+    patterns of N units, checked against the spread measured with the lecture's ``hopfield.crosstalk``."""
+    rng = rng_for("crosstalk_spread")
+
+    def measured(p, n, draws):
+        return float(np.std(np.concatenate([hopfield.crosstalk(random_spins(rng, p, n)).ravel()
+                                            for _ in range(draws)])))
+
+    def mistakes(p, n):
+        return [(np.sqrt(p / n), "you counted the pattern itself among the sources of crosstalk: only the other "
+                                 "p - 1 patterns add noise"),
+                ((p - 1) / n, "that is the variance: return the standard deviation"),
+                (np.sqrt((p - 1) / n) / np.sqrt(n), "too small by sqrt(N): each of the N - 1 terms of the sum "
+                                                    "adds variance of order 1/N^2, and there are about N of them "
+                                                    "per other pattern")]
+
+    def verify(p, n, draws):
+        got = fn(p, n)
+        expect(np.ndim(got) == 0, f"one (p, N) should give one number, got shape {np.shape(got)}")
+        got, want = float(got), measured(p, n, draws)
+        for wrong, why in mistakes(p, n):
+            if abs(got - wrong) <= 0.02 * abs(wrong) and abs(wrong - want) > 0.08 * want:
+                expect(False, why)
+        expect(abs(got - want) <= 0.06 * want, f"for p = {p}, N = {n} you predict {got:.4f}, the measured spread "
+               f"is {want:.4f}: the crosstalk is a sum of many +-1/N terms, one for each other pattern and each "
+               "other unit; how many, and what is the variance of such a sum?")
+
+    # few patterns: the spread comes mostly from one draw of patterns to the next, so measure over many draws
+    return run_cases("crosstalk_spread", fn, [("p = 3, N = 100", lambda: verify(3, 100, 600)),
+                                              ("p = 40, N = 200", lambda: verify(40, 200, 10)),
+                                              ("p = 2, N = 60", lambda: verify(2, 60, 800))])

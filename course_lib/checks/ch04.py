@@ -247,3 +247,30 @@ def ground_state_temperature(fn) -> CheckResult:
     return run_cases("ground_state_temperature", fn, [("share 1/2", frustrated), ("share 0.95", high_share),
                                                       ("two ground states", two_ground_states)],
                      allowed=("all_states",))
+
+
+def pair_correlation(fn) -> CheckResult:
+    """The learner's prediction ``pair_correlation(J, T)``: <s_1 s_2> for two +-1 units coupled by J (no bias) at
+    temperature T, checked against the exact distribution of the lecture's ``boltzmann``."""
+
+    def exact(J, T):
+        W = np.array([[0.0, J], [J, 0.0]])
+        S = boltzmann.all_states(2)
+        return float(boltzmann.exact_distribution(W, None, T) @ (S[:, 0] * S[:, 1]))
+
+    def verify(J, T):
+        got = fn(J, T)
+        expect(np.ndim(got) == 0, f"one (J, T) should give one number, got shape {np.shape(got)}")
+        expect_match(got, exact(J, T), f"for J = {J}, T = {T}: your prediction differs from the exact average over "
+                     "the four states. Which states have s_1 s_2 = +1, what are their energies, and their weights?",
+                     [(np.tanh(2 * J / T), "twice too strong a coupling: the energy of the pair is -J s_1 s_2 (the 1/2 "
+                                           "of E cancels the two equal terms W_12 = W_21)"),
+                      (np.tanh(J / (2 * T)), "half the coupling: the two terms W_12 s_1 s_2 and W_21 s_2 s_1 both "
+                                             "count, and the 1/2 of E halves their sum"),
+                      (-np.tanh(J / T), "the sign is reversed: a positive J favours aligned units"),
+                      (1 / (1 + np.exp(-2 * J / T)), "that is the probability that the units agree, P(s_1 = s_2): "
+                                                     "the average of s_1 s_2 is P(agree) - P(disagree)")])
+
+    return run_cases("pair_correlation", fn, [("J = 1, T = 1", lambda: verify(1.0, 1.0)),
+                                              ("antiferromagnetic", lambda: verify(-0.7, 0.5)),
+                                              ("hot", lambda: verify(2.0, 10.0))])

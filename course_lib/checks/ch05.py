@@ -330,3 +330,46 @@ def ais_plausible(fn) -> CheckResult:
     return run_cases("ais_plausible", fn, [("exact estimate", exact_estimate), ("far too low", far_too_low),
                                            ("just too low", just_too_low), ("too high", too_high_cannot_be_refuted),
                                            ("a model too large to enumerate", too_large_to_enumerate)])
+
+
+def hidden_health(fn) -> CheckResult:
+    """The learner's diagnostic ``hidden_health(W, c, data) -> (dead, saturated)``: how many hidden units are
+    almost never on (mean p(h_j = 1 | v) < 0.01 over the data) and almost always on (> 0.99)."""
+    rng = rng_for("hidden_health")
+
+    def truth(W, c, data):
+        mean = _hidden_posterior(W, np.zeros(W.shape[0]), c, data).mean(0)
+        return int(np.sum(mean < 0.01)), int(np.sum(mean > 0.99))
+
+    def verify(W, c, data, what):
+        out = fn(W.copy(), c.copy(), data.copy())
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (dead, saturated) of counts")
+        got = tuple(int(np.asarray(x)) for x in out)
+        want = truth(W, c, data)
+        expect(got == want, f"{what}: you counted {got[0]} dead and {got[1]} saturated units; the model has "
+               f"{want[0]} and {want[1]}. A unit is judged by its probability of being on, averaged over the whole "
+               "data set (not by one sample, nor by its bias alone)")
+
+    def healthy():
+        W, _, c = _model(rng, 8, 6, scale=0.3)
+        verify(W, c * 0.3, (rng.random((50, 8)) < 0.5).astype(float), "a healthy model")
+
+    def collapsed():
+        W, _, c = _model(rng, 8, 10, scale=0.5)
+        c[:4] = -12.0          # four units switched off
+        c[4:6] = 12.0          # two stuck on
+        verify(W, c, (rng.random((60, 8)) < 0.5).astype(float), "a collapsing model")
+
+    def weights_decide():
+        W = np.zeros((6, 4))
+        W[:, 0] = -6.0         # off for almost any input: dead through its weights, not its bias
+        W[:, 1] = 6.0
+        W[5, 2] = 30.0          # on exactly when v_5 = 1: healthy on average, though each sample says 0 or 1
+        c = np.array([0.0, 0.0, -15.0, 0.0])
+        data = (rng.random((40, 6)) < 0.7).astype(float)
+        data[:, :3] = 1.0
+        data[0, 5], data[1, 5] = 1.0, 0.0
+        verify(W, c, data, "units dead or saturated through their weights (zero biases)")
+
+    return run_cases("hidden_health", fn, [("healthy", healthy), ("collapsing", collapsed),
+                                           ("weights decide", weights_decide)])

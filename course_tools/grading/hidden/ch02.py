@@ -114,6 +114,15 @@ def projection_margin(fn):
     return [("hidden: near capacity", near_capacity), ("hidden: orthogonal patterns", orthogonal)]
 
 
+def crosstalk_spread(fn):
+    def exact():
+        for p, n in ((5, 50), (200, 100)):
+            expect_match(fn(p, n), np.sqrt((p - 1) * (n - 1)) / n, f"wrong prediction for p = {p}, N = {n}")
+
+    return [("hidden: other sizes", exact)]
+
+
 HIDDEN = {"hebbian_weights": hebbian_weights, "crosstalk": crosstalk, "recall_sync": recall_sync,
           "pseudoinverse_weights": pseudoinverse_weights,
-          "projection_margin": projection_margin}
+          "projection_margin": projection_margin,
+          "crosstalk_spread": crosstalk_spread}

@@ -95,6 +95,15 @@ def ground_state_temperature(fn):
     return [("hidden: other shares", cases)]
 
 
+def pair_correlation(fn):
+    def cases():
+        for J, T in ((0.0, 1.0), (5.0, 0.5), (-3.0, 2.0)):
+            expect_match(fn(J, T), np.tanh(J / T), f"wrong prediction for J = {J}, T = {T}")
+
+    return [("hidden: other couplings", cases)]
+
+
 HIDDEN = {"flip_probability": flip_probability, "gibbs_sweep": gibbs_sweep,
           "exact_distribution": exact_distribution, "bm_gradient": bm_gradient,
-          "ground_state_temperature": ground_state_temperature}
+          "ground_state_temperature": ground_state_temperature,
+          "pair_correlation": pair_correlation}

@@ -124,6 +124,24 @@ def ais_plausible(fn):
     return [("hidden: one data vector", single_vector)]
 
 
+def hidden_health(fn):
+    rng = rng_for("hidden_health", 100)
+
+    def mixed():
+        W, _, c = _model(rng, 5, 12, scale=0.2)
+        c[::3] = -20.0
+        c[1::4] = 20.0
+        data = (rng.random((30, 5)) < 0.5).astype(float)
+        out = fn(W.copy(), c.copy(), data.copy())
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (dead, saturated)")
+        mean = _sigmoid(data @ W + c).mean(0)
+        want = (int(np.sum(mean < 0.01)), int(np.sum(mean > 0.99)))
+        expect(tuple(int(np.asarray(x)) for x in out) == want, f"12 hidden units: expected {want}")
+
+    return [("hidden: twelve units", mixed)]
+
+
 HIDDEN = {"free_energy": free_energy, "sample_hidden": sample_hidden, "cd_k_gradient": cd_k_gradient,
           "exact_log_partition": exact_log_partition,
-          "ais_plausible": ais_plausible}
+          "ais_plausible": ais_plausible,
+          "hidden_health": hidden_health}
