@@ -182,4 +182,5 @@ def test_solution_notebook_verdicts():
     verdicts = check_notebook(ROOT / "solutions" / "07_attention.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [
         ("hopfield_update", "passed"), ("masked_attention", "passed"), ("attention_head", "passed"),
-        ("multihead_attention", "passed"), ("previous_token_projections", "passed")]
+        ("multihead_attention", "passed"), ("previous_token_projections", "passed"),
+        ("score_spread", "passed")]

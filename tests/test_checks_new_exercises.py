@@ -11,7 +11,7 @@ from course_lib.checks._core import CheckFailed, NotAttempted
 NEW = {"01": ["energy_from_overlap", "unique_minimum"], "02": ["projection_margin", "crosstalk_spread"],
        "03": ["two_cycle", "spurious_state"], "04": ["ground_state_temperature", "pair_correlation"],
        "05": ["ais_plausible", "hidden_health"],
-       "06": ["retrieval_beta"], "07": ["previous_token_projections"]}
+       "06": ["retrieval_beta", "self_weight"], "07": ["previous_token_projections", "score_spread"]}
 CASES = [(ch, name) for ch, names in NEW.items() for name in names]
 
 
@@ -180,3 +180,15 @@ def test_hidden_health_mistakes():
 
     assert "nor by its bias alone" in failure("05", "hidden_health", from_bias_only)
     assert "averaged over the whole data set" in failure("05", "hidden_health", one_sample)
+
+
+def test_self_weight_mistakes():
+    assert "p - 1 other patterns" in failure("06", "self_weight", lambda b, N, p: 1 / (1 + p * np.exp(-b * N)))
+    assert "with itself is N" in failure("06", "self_weight", lambda b, N, p: 1 / (1 + (p - 1) * np.exp(-b)))
+    assert "at beta = 0 only" in failure("06", "self_weight", lambda b, N, p: 1 / p)
+
+
+def test_score_spread_mistakes():
+    assert "that is the variance" in failure("07", "score_spread", lambda d: float(d))
+    msg = failure("07", "score_spread", lambda d: 1.0)
+    assert "grows with d_k" in msg and "sqrt" not in msg

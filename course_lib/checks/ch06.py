@@ -257,3 +257,29 @@ def retrieval_beta(fn) -> CheckResult:
         verify(X, 0.05, "10 correlated patterns (20 % of units differ from a common one), eps = 0.05")
 
     return run_cases("retrieval_beta", fn, [("random patterns", binary), ("correlated patterns", correlated)])
+
+
+def self_weight(fn) -> CheckResult:
+    """The learner's prediction ``self_weight(beta, N, p)``: the softmax weight a stored pattern gives itself in one
+    update from that pattern, for p mutually orthogonal +-1 patterns of N units, checked against the update."""
+
+    def measured(beta, n, p):
+        H = np.array([[1.0]])
+        while H.shape[0] < n:
+            H = np.block([[H, H], [H, -H]])
+        X = H[1:p + 1]
+        return float(modern.modern_update(X, X[0], beta) @ X[0] / n)   # orthogonal: the weight on x_0
+
+    def verify(beta, n, p):
+        got = fn(beta, n, p)
+        expect(np.ndim(got) == 0, f"one (beta, N, p) should give one number, got shape {np.shape(got)}")
+        expect_match(got, measured(beta, n, p), f"for beta = {beta}, N = {n}, p = {p} your prediction differs "
+                     "from the weight measured with one update: write the p similarities x_mu . x_0 first",
+                     [(1 / (1 + p * np.exp(-beta * n)), "you counted the pattern itself among the competitors: p - 1 "
+                                                       "other patterns share the rest of the weight"),
+                      (1 / (1 + (p - 1) * np.exp(-beta)), "the similarity of a +-1 pattern with itself is N, not 1"),
+                      (1 / p, "that is the weight at beta = 0 only: beta sharpens the softmax")])
+
+    return run_cases("self_weight", fn, [("sharp", lambda: verify(0.05, 64, 10)),
+                                         ("soft", lambda: verify(0.01, 32, 20)),
+                                         ("many patterns", lambda: verify(0.02, 128, 100))])

@@ -339,3 +339,26 @@ def previous_token_projections(fn) -> CheckResult:
     return run_cases("previous_token_projections", fn, [
         ("8 tokens", lambda: verify(8, 4, "L = 8, 4 content features")),
         ("16 tokens", lambda: verify(16, 6, "L = 16, 6 content features"))], forbidden=_FORBIDDEN)
+
+
+def score_spread(fn) -> CheckResult:
+    """The learner's prediction ``score_spread(d_k)``: the standard deviation of a raw score q . k for queries and
+    keys with independent standard-normal entries, checked against scores measured on random tensors."""
+    rng = rng_for("score_spread")
+
+    def verify(d):
+        got = fn(d)
+        expect(np.ndim(_np(got)) == 0, f"one d_k should give one number, got shape {np.shape(_np(got))}")
+        got = float(_np(got))
+        q, k = _t(rng, 400, d), _t(rng, 400, d)
+        want = float((q @ k.T).std())
+        for wrong, why in ((d, "that is the variance of the score: return its standard deviation"),
+                           (1.0, "each score sums d_k products of independent unit-variance numbers: its spread "
+                                 "grows with d_k (which is why attention rescales the scores)")):
+            if abs(got - wrong) < 1e-9 and abs(wrong - want) > 0.1 * want:
+                expect(False, why)
+        expect(abs(got - want) <= 0.05 * want, f"for d_k = {d} you predict {got:.3g}; the measured spread of q . k "
+               f"is {want:.3g}: what is the variance of a sum of d_k products of independent standard normals?")
+
+    return run_cases("score_spread", fn, [("d_k = 16", lambda: verify(16)), ("d_k = 64", lambda: verify(64)),
+                                          ("d_k = 3", lambda: verify(3))])

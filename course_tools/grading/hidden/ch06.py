@@ -83,5 +83,15 @@ def retrieval_beta(fn):
     return [("hidden: 40 patterns, eps = 0.01", larger)]
 
 
+def self_weight(fn):
+    def cases():
+        for beta, n, p in ((0.0, 16, 4), (1.0, 8, 2), (0.003, 256, 50)):
+            expect_match(fn(beta, n, p), 1 / (1 + (p - 1) * np.exp(-beta * n)),
+                         f"wrong prediction for beta = {beta}, N = {n}, p = {p}")
+
+    return [("hidden: other sizes", cases)]
+
+
 HIDDEN = {"lse": lse, "modern_energy": modern_energy, "modern_update": modern_update, "dense_sweep": dense_sweep,
-          "retrieval_beta": retrieval_beta}
+          "retrieval_beta": retrieval_beta,
+          "self_weight": self_weight}

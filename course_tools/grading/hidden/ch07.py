@@ -106,6 +106,15 @@ def previous_token_projections(fn):
     return [("hidden: 32 tokens", long_sequence)]
 
 
+def score_spread(fn):
+    def cases():
+        for d in (1, 512):
+            expect_match(float(_np(fn(d))), np.sqrt(d), f"wrong prediction for d_k = {d}")
+
+    return [("hidden: d_k = 1 and 512", cases)]
+
+
 HIDDEN = {"hopfield_update": hopfield_update, "masked_attention": masked_attention, "attention_head": attention_head,
           "multihead_attention": multihead_attention,
-          "previous_token_projections": previous_token_projections}
+          "previous_token_projections": previous_token_projections,
+          "score_spread": score_spread}
