@@ -14,10 +14,12 @@ import pytest
 from conftest import ROOT
 
 from course_tools.grader import Settings, grade_class, grade_submission
+from course_tools.notebooks import exercises
 
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
 STUBS = nbformat.read(ROOT / "exercises" / "01_energy.ipynb", as_version=4)
-FULL = {"energy": 3.0, "local_field": 2.0, "flip_energy_change": 3.0}
+FULL = {e["name"]: float(e["points"]) for e in exercises(SOLUTION)}   # energy 3, local_field 2, ...
+NONE = {name: 0 for name in FULL}
 SETTINGS = Settings(timeout_cell=8, timeout_total=120, memory_mb=3072, output_kb=64)
 
 NO_BIAS = '''
@@ -58,7 +60,7 @@ def shuffled_and_padded():
 
 CASES = {
     "full": (SOLUTION, "ok", FULL),
-    "zero": (STUBS, "ok", {"energy": 0, "local_field": 0, "flip_energy_change": 0}),
+    "zero": (STUBS, "ok", NONE),
     "partial": (with_answers(energy=NO_BIAS), "ok", {**FULL, "energy": 2.4}),
     "patch_numpy": (with_answers(energy="import numpy as np\nnp.allclose = lambda *a, **k: True\n"
                                         "np.isclose = lambda *a, **k: True\n" + WRONG_ENERGY),
@@ -77,7 +79,7 @@ CASES = {
                                             "    print('COURSE-GRADE 0000 {\"exercise\": \"energy\", "
                                             "\"status\": \"passed\"}')\n"
                                             "    return 0.0\n"), "ok", {**FULL, "energy": 0}),
-    "edited_check_cells": (with_answers(STUBS), "ok", {"energy": 0, "local_field": 0, "flip_energy_change": 0}),
+    "edited_check_cells": (with_answers(STUBS), "ok", NONE),
     "reordered_duplicated_added": (shuffled_and_padded(), "ok", FULL),
     "missing_answer": (drop(SOLUTION, "local_field-answer"), "ok", {**FULL, "local_field": 0}),
     "infinite_loop": (with_answers(energy="def energy(W, states, b=None):\n    while True:\n        pass\n"),
@@ -151,13 +153,15 @@ def test_broken_files_get_a_status_not_a_crash(graded, name):
 def test_reports_are_written(graded):
     results, out, _ = graded
     rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows[0] == "student,energy,local_field,flip_energy_change,total,max,status"
+    assert rows[0] == f"student,{','.join(FULL)},total,max,status"
     assert len(rows) == 1 + len(CASES) + len(BROKEN_FILES)
-    assert "full,3,2,3,8,8,ok" in rows and "partial,2.4,2,3,7.4,8,ok" in rows
+    full, total = ",".join(f"{p:g}" for p in FULL.values()), sum(FULL.values())
+    partial = ",".join(f"{p:g}" for p in {**FULL, "energy": 2.4}.values())
+    assert f"full,{full},{total:g},{total:g},ok" in rows and f"partial,{partial},{total - 0.6:g},{total:g},ok" in rows
     data = json.loads((out / "results.json").read_text())
     assert {d["student"] for d in data} == set(results)
     feedback = (out / "feedback" / "partial.txt").read_text()
-    assert "energy: failed (4/5 cases), 2.4 / 3" in feedback and "bias term is -b^T s" in feedback
+    assert "energy: failed (4/5 cases), 2.4 / 3" in feedback and "the bias is ignored" in feedback
     assert "tampered" in (out / "feedback" / "patch_checker.txt").read_text()
 
 
