@@ -47,7 +47,7 @@ def test_notebook_info_reads_the_real_chapter_01():
     assert info.minutes == 50
     assert len(info.sections) >= 5 and info.sections[0] == ("1. States and energy", 10)
     assert sum(m for _, m in info.sections) == info.minutes  # the sections add up to the stated time
-    assert notebook_info(ROOT / "solutions" / "01_energy.ipynb").minutes == 40
+    assert notebook_info(ROOT / "solutions" / "01_energy.ipynb").minutes == 70
 
 
 def test_notebook_info_survives_a_broken_file(tmp_path):
@@ -91,8 +91,8 @@ def test_index_has_the_course_map_times_links_and_timings(tmp_path):
 
 
 def test_the_real_course_map_lists_every_chapter(tmp_path):
-    """On the repository itself: one row per chapter in notebooks/, chapter 01 with its 50 + 40 minutes."""
+    """On the repository itself: one row per chapter in notebooks/, chapter 01 with its 50 + 70 minutes."""
     page = write_site([], tmp_path, fast=False, root=ROOT).read_text(encoding="utf-8")
     chapters = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert re.findall(r"<tr id='ch(\d\d)'>", page) == chapters
-    assert "FULL" in page and "50 min + 40 min" in page and "not run in this build" in page
+    assert "FULL" in page and "50 min + 70 min" in page and "not run in this build" in page
