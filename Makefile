@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: help course test lab exercises check-exercises bench lint clean browser
+.PHONY: help course site test lab exercises check-exercises bench lint clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,25 +30,40 @@ $(BROWSER): scripts/install-browser.sh
 browser: $(BROWSER)  ## install Debian's Chromium for the browser test (root; skipped with a note otherwise)
 # --- end of browser ------------------------------------------------------------------------------------
 
-course: $(STAMP)  ## run the whole course end to end (FAST; FULL=1 for the full-size run)
-	$(BIN)/course run $(if $(FULL),--full,--fast) --jobs $(JOBS)
+# JupyterLab settings the course installs into .venv (no news pop-up): overrides.d is read by every lab
+# started from this environment, and leaves the user's own settings alone.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/hopfield-course.json
+
+$(LAB_OVERRIDES): lab-settings/hopfield-course.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+course: $(STAMP)  ## run the whole course end to end (FAST; FULL=1 for the full-size run), then build the site
+	$(BIN)/course run $(if $(FULL),--full,--fast) --jobs $(JOBS) --no-html
+	$(MAKE) site
+
+site: $(STAMP)  ## build the course site from build/executed/ into build/site/ (SOLUTIONS=1 adds the solutions)
+	$(BIN)/course site $(if $(SOLUTIONS),--with-solutions)
 
 test: $(STAMP) $(BROWSER)  ## run the whole test suite (unit, notebooks, exercises, grader)
 	MPLBACKEND=Agg COURSE_FAST=1 $(BIN)/pytest -n $(JOBS) --dist loadfile -q
 
-lab: $(STAMP)  ## open JupyterLab in the course's environment
+lab: $(STAMP) $(LAB_OVERRIDES)  ## open JupyterLab in the course's environment (`$(BIN)/course start NN` copies an assignment to work/)
 	$(BIN)/jupyter lab
 
-exercises: $(STAMP)  ## regenerate exercises/ from solutions/
+exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (never over a learner's edits; see course build --force)
 	$(BIN)/course build
 
 check-exercises: $(STAMP)  ## fail if exercises/ is out of date
 	$(BIN)/course build --check
 
-bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/)
+bench: $(STAMP)  ## run the benchmarks (JSON under build/benchmarks/); CHAPTERS=01,03 limits learner_wait.py
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements-bench.txt
 	@mkdir -p build/benchmarks
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/*.py; do case $$b in */learner_wait.py) continue;; esac; \
+	  echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@echo "== benchmarks/learner_wait.py (every lecture and assignment, FULL mode: minutes)"
+	$(BIN)/python benchmarks/learner_wait.py $(if $(CHAPTERS),--only $(CHAPTERS))
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check course_lib course_tools tests benchmarks

@@ -7,10 +7,10 @@ updates a state xi by one step of
 
 With separate keys K (what the state is compared with) and values V (what is read out), one
 step for a batch of states (queries) Q is ``softmax(beta Q K^T + mask) V``: scaled dot-product
-attention with beta = 1/sqrt(d_k). :func:`hopfield_retrieval` is that step (keys = values = the
-stored patterns), :func:`hopfield_attention` the general form, :class:`HopfieldMultiheadAttention`
-a drop-in twin of ``torch.nn.MultiheadAttention`` built on it, and :class:`HopfieldPooling`
-a learned query retrieving from a set.
+attention with beta = 1/sqrt(d_k). :func:`hopfield_attention` is that step (with keys = values =
+the stored patterns it is exactly chapter 06's ``course_lib.modern.modern_update``, in torch),
+:class:`HopfieldMultiheadAttention` a drop-in twin of ``torch.nn.MultiheadAttention`` built on it,
+and :class:`HopfieldPooling` a learned query retrieving from a set.
 
 Shapes: patterns and keys are rows, ``(..., M, d)``; states and queries ``(..., L, d)``.
 Masks follow ``torch.nn.functional.scaled_dot_product_attention``: a boolean mask is True
@@ -19,10 +19,11 @@ uses the opposite convention for boolean masks, True = blocked; the module conve
 
 The module also holds the pure functions behind the chapter's analyses: attention weights
 across beta (the widget), head statistics (Ramsauer et al.'s classes of heads) and the
-random-features experiment of Kalaj et al. (2024).
+random-features experiment of Kalaj et al. (2024), whose network is chapter 02's Hebb rule and
+chapter 03's dynamics (``course_lib.hopfield``).
 
-Note: chapter 06's ``course_lib.modern.modern_update`` is the same step; the two should
-share one implementation once both exist.
+Torch code here takes and returns tensors; the analyses take and return NumPy arrays. Randomness
+follows ``course_lib.core``: ``rng`` is None (fresh), an int seed or a generator.
 """
 
 from __future__ import annotations
@@ -30,28 +31,31 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from .core import as_beta, as_count, as_finite, as_positive, as_probability, as_rng, as_spins, softmax, torch_generator
+from .hopfield import hebbian_weights, recall
+from .utils import get_device
+
 __all__ = [
-    "hopfield_retrieval", "hopfield_attention", "causal_mask", "HopfieldMultiheadAttention",
+    "hopfield_attention", "causal_mask", "HopfieldMultiheadAttention",
     "HopfieldPooling", "attention_weights_over_beta", "softmax_entropy", "mass_count", "head_classes",
-    "random_feature_examples", "mix_features", "sign_dynamics", "feature_experiment", "recall_batch",
+    "random_feature_examples", "mix_features", "FeatureExperiment", "feature_experiment", "recall_batch",
     "RecallModel", "train_recall", "RowsClassifier", "train_classifier",
 ]
 
 
 # --------------------------------------------------------------------------- the Hopfield step
 
-def _check_beta(beta) -> float:
-    if isinstance(beta, Tensor):
-        beta = float(beta)
-    if not isinstance(beta, (int, float)) or not math.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be a positive finite number, got {beta!r}")
-    return float(beta)
+def _device(device):
+    """None stays None (the caller's default); anything else goes through utils.get_device, so an
+    unavailable device gets the same message everywhere."""
+    return None if device is None else get_device(device)
 
 
 def _as_additive_mask(mask: Tensor | None, dtype: torch.dtype, name: str = "mask") -> Tensor | None:
@@ -74,17 +78,6 @@ def _blocked_to_additive(mask: Tensor | None, dtype: torch.dtype, name: str) -> 
     return _as_additive_mask(~mask, dtype, name)
 
 
-def hopfield_retrieval(state: Tensor, patterns: Tensor, beta: float) -> Tensor:
-    """One modern Hopfield update xi <- X softmax(beta X^T xi).
-
-    ``patterns`` holds the stored patterns as rows, ``(..., M, d)`` (so X = patterns^T);
-    ``state`` is one state ``(d,)`` or states as rows ``(..., L, d)``. Returns the new states,
-    same shape as ``state``.
-    """
-    out, _ = hopfield_attention(state, patterns, patterns, beta=beta)
-    return out
-
-
 def hopfield_attention(query: Tensor, keys: Tensor, values: Tensor, beta: float | None = None,
                        mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Retrieve from (keys, values) with the Hopfield update: ``(softmax(beta Q K^T + mask) V, weights)``.
@@ -96,12 +89,20 @@ def hopfield_attention(query: Tensor, keys: Tensor, values: Tensor, beta: float 
     ``(..., L, d_v)`` and the attention weights ``(..., L, S)`` (rows sum to 1); a 1-D query
     gives ``(d_v,)`` and ``(S,)``. A query with no key left to attend to gets NaN (as in
     ``nn.MultiheadAttention``; ``F.scaled_dot_product_attention`` returns zeros there).
+    Mixed float dtypes are promoted to the widest (float32 with float64 -> float64); ``beta`` may be
+    any positive number, a NumPy scalar or a 0-d tensor. With keys = values = the stored patterns
+    (rows) this is ``course_lib.modern.modern_update`` in torch.
     """
     for name, t in (("query", query), ("keys", keys), ("values", values)):
         if not isinstance(t, Tensor):
             raise ValueError(f"{name} must be a torch tensor, got {type(t).__name__}")
         if not t.is_floating_point():
             raise ValueError(f"{name} must be a floating-point tensor, got {t.dtype}")
+    if len({query.device, keys.device, values.device}) > 1:
+        raise ValueError(f"query, keys and values must be on one device, got {query.device}, {keys.device} "
+                         f"and {values.device}")
+    dtype = torch.promote_types(torch.promote_types(query.dtype, keys.dtype), values.dtype)
+    query, keys, values = query.to(dtype), keys.to(dtype), values.to(dtype)
     single = query.dim() == 1
     if single:
         query = query.unsqueeze(0)
@@ -112,7 +113,9 @@ def hopfield_attention(query: Tensor, keys: Tensor, values: Tensor, beta: float 
                          "a query is compared with every key by a dot product")
     if keys.shape[-2] != values.shape[-2]:
         raise ValueError(f"{keys.shape[-2]} keys but {values.shape[-2]} values: each key needs one value")
-    beta = 1.0 / math.sqrt(query.shape[-1]) if beta is None else _check_beta(beta)
+    if keys.shape[-2] == 0:
+        raise ValueError("keys must hold at least one key, shape (..., S, d) with S >= 1: nothing to retrieve")
+    beta = 1.0 / math.sqrt(query.shape[-1]) if beta is None else as_beta(beta)
     scores = beta * (query @ keys.transpose(-2, -1))
     add = _as_additive_mask(mask, scores.dtype)
     if add is not None:
@@ -130,10 +133,9 @@ def hopfield_attention(query: Tensor, keys: Tensor, values: Tensor, beta: float 
 
 def causal_mask(length: int, source_length: int | None = None, device=None) -> Tensor:
     """Boolean (L, S) mask, True where query i may attend to key j, i.e. j <= i (top-left aligned)."""
-    if not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive integer, got {length!r}")
-    s = length if source_length is None else source_length
-    return torch.ones(length, s, dtype=torch.bool, device=device).tril()
+    length = as_count(length, "length")
+    s = length if source_length is None else as_count(source_length, "source_length")
+    return torch.ones(length, s, dtype=torch.bool, device=_device(device)).tril()
 
 
 # --------------------------------------------------------------------------- the multi-head module
@@ -152,13 +154,12 @@ class HopfieldMultiheadAttention(nn.Module):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, device=None, dtype=None):
         super().__init__()
-        if not isinstance(embed_dim, int) or embed_dim < 1 or not isinstance(num_heads, int) or num_heads < 1:
-            raise ValueError(f"embed_dim and num_heads must be positive integers, got {embed_dim!r}, {num_heads!r}")
+        embed_dim, num_heads = as_count(embed_dim, "embed_dim"), as_count(num_heads, "num_heads")
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim = {embed_dim} is not divisible by num_heads = {num_heads}")
-        if not 0.0 <= dropout < 1.0:
+        if as_probability(dropout, "dropout") == 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        factory = {"device": device, "dtype": dtype}
+        factory = {"device": _device(device), "dtype": dtype}
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, float(dropout)
         self.head_dim = embed_dim // num_heads
         self.kdim = embed_dim if kdim is None else kdim
@@ -324,8 +325,8 @@ class HopfieldPooling(nn.Module):
     def __init__(self, embed_dim: int, num_heads: int = 1, num_queries: int = 1, dropout: float = 0.0,
                  device=None, dtype=None):
         super().__init__()
-        if not isinstance(num_queries, int) or num_queries < 1:
-            raise ValueError(f"num_queries must be a positive integer, got {num_queries!r}")
+        num_queries = as_count(num_queries, "num_queries")
+        device = _device(device)
         self.attention = HopfieldMultiheadAttention(embed_dim, num_heads, dropout=dropout, batch_first=True,
                                                     device=device, dtype=dtype)
         self.query = nn.Parameter(torch.randn(1, num_queries, embed_dim, device=device, dtype=dtype)
@@ -350,24 +351,25 @@ def attention_weights_over_beta(query, keys, betas) -> np.ndarray:
     query ``(d,)``, keys ``(S, d)``; row b is softmax(beta_b K q). Small beta spreads the weight
     evenly (1/S each); large beta puts it all on the key(s) most similar to the query.
     """
-    q = np.asarray(query, dtype=np.float64)
-    k = np.asarray(keys, dtype=np.float64)
-    b = np.atleast_1d(np.asarray(betas, dtype=np.float64))
-    if q.ndim != 1 or k.ndim != 2 or k.shape[1] != q.shape[0]:
-        raise ValueError(f"query must be (d,) and keys (S, d) with the same d, got {q.shape} and {k.shape}")
-    if b.ndim != 1 or np.any(~np.isfinite(b)) or np.any(b < 0):
-        raise ValueError("betas must be non-negative finite numbers")
-    scores = b[:, None] * (k @ q)[None, :]
-    scores -= scores.max(axis=1, keepdims=True)
-    w = np.exp(scores)
-    return w / w.sum(axis=1, keepdims=True)
+    q, k = as_finite(query, "query"), as_finite(keys, "keys")
+    b = np.atleast_1d(as_finite(betas, "betas"))
+    if q.ndim != 1 or k.ndim != 2 or k.shape[1] != q.shape[0] or k.shape[0] == 0:
+        raise ValueError(f"query must be (d,) and keys (S, d) with the same d and S >= 1, got {q.shape} and {k.shape}")
+    if b.ndim != 1 or np.any(b < 0):
+        raise ValueError("betas must be a 1-D array of non-negative finite numbers")
+    return softmax(b[:, None] * (k @ q)[None, :])
+
+
+def _weights(weights) -> np.ndarray:
+    p = as_finite(weights, "weights")
+    if p.ndim < 1 or p.shape[-1] == 0 or np.any(p < -1e-12) or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-6):
+        raise ValueError("weights must be non-negative, shape (..., S) with S >= 1, and each row must sum to 1")
+    return p
 
 
 def softmax_entropy(weights) -> np.ndarray:
     """Entropy -sum_j p_j log p_j (nats) of each row of attention weights ``(..., S)``; 0 log 0 = 0."""
-    p = np.asarray(weights, dtype=np.float64)
-    if p.ndim < 1 or np.any(p < -1e-12) or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-6):
-        raise ValueError("weights must be non-negative and each row must sum to 1")
+    p = _weights(weights)
     logp = np.log(np.where(p > 0, p, 1.0))
     return -(p * logp).sum(axis=-1)
 
@@ -379,11 +381,9 @@ def mass_count(weights, mass: float = 0.9) -> np.ndarray:
     k = 1 means retrieval of a single token, k close to S a global average, in between a
     metastable state (an average over a subset of similar patterns).
     """
-    if not 0.0 < mass <= 1.0:
+    if as_probability(mass, "mass") == 0.0:
         raise ValueError(f"mass must be in (0, 1], got {mass}")
-    p = np.asarray(weights, dtype=np.float64)
-    if p.ndim < 1 or np.any(p < -1e-12) or not np.allclose(p.sum(axis=-1), 1.0, atol=1e-6):
-        raise ValueError("weights must be non-negative and each row must sum to 1")
+    p = _weights(weights)
     cum = np.cumsum(-np.sort(-p, axis=-1), axis=-1)
     return (cum < mass - 1e-12).sum(axis=-1) + 1
 
@@ -391,9 +391,10 @@ def mass_count(weights, mass: float = 0.9) -> np.ndarray:
 def head_classes(counts, n_keys: int) -> list[str]:
     """Name each head by its median 90 % count k: 'single token' (k = 1), 'global average' (k >= n_keys / 2),
     else 'metastable'. ``counts`` is ``(H, ...)``: one row of counts per head."""
-    c = np.asarray(counts)
-    if c.ndim < 1 or n_keys < 1:
-        raise ValueError("counts must be (H, ...) and n_keys positive")
+    c = as_finite(counts, "counts")
+    n_keys = as_count(n_keys, "n_keys")
+    if c.ndim < 1 or c.shape[0] == 0 or c.size == 0:
+        raise ValueError(f"counts must be a non-empty array (H, ...), one row per head, got shape {c.shape}")
     med = np.median(c.reshape(c.shape[0], -1), axis=1)
     return ["single token" if m <= 1 else "global average" if m >= n_keys / 2 else "metastable" for m in med]
 
@@ -401,81 +402,75 @@ def head_classes(counts, n_keys: int) -> list[str]:
 # --------------------------------------------------------------------------- Kalaj et al. (2024)
 
 def random_feature_examples(n: int, n_features: int, n_examples: int, n_mix: int,
-                            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                            rng=None) -> tuple[np.ndarray, np.ndarray]:
     """``n_features`` random +-1 features f_k (D, N) and examples x = sign(sum of n_mix features, random signs).
 
     Returns ``(features (D, N), examples (P, N))``. Each example mixes ``n_mix`` distinct features
     (odd, so the sign is never 0), the setting of Kalaj et al. (2024).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
-    if n_mix < 1 or n_mix % 2 == 0 or n_mix > n_features:
-        raise ValueError(f"n_mix must be odd and at most n_features = {n_features}, got {n_mix}")
-    if min(n, n_features, n_examples) < 1:
-        raise ValueError("n, n_features and n_examples must be positive")
+    n, n_features = as_count(n, "n"), as_count(n_features, "n_features")
+    n_examples = as_count(n_examples, "n_examples")
+    rng = as_rng(rng)
     features = rng.choice(np.array([-1.0, 1.0]), size=(n_features, n))
     return features, mix_features(features, n_examples, n_mix, rng)
 
 
-def mix_features(features: np.ndarray, n_examples: int, n_mix: int, rng: np.random.Generator) -> np.ndarray:
+def mix_features(features, n_examples: int, n_mix: int, rng=None) -> np.ndarray:
     """``n_examples`` new examples sign(sum_k c_k f_k), each with ``n_mix`` distinct features and random signs c_k."""
+    features = as_spins(features, name="features")
+    features = features[None, :] if features.ndim == 1 else features
     d = features.shape[0]
+    n_examples, n_mix = as_count(n_examples, "n_examples"), as_count(n_mix, "n_mix")
+    if n_mix % 2 == 0 or n_mix > d:
+        raise ValueError(f"n_mix must be odd and at most the number of features {d}, got {n_mix}")
+    rng = as_rng(rng)
     chosen = np.argsort(rng.random((n_examples, d)), axis=1)[:, :n_mix]
     coeff = np.zeros((n_examples, d))
     np.put_along_axis(coeff, chosen, rng.choice(np.array([-1.0, 1.0]), size=(n_examples, n_mix)), axis=1)
     return np.sign(coeff @ features)
 
 
-def sign_dynamics(W: np.ndarray, states: np.ndarray, rng: np.random.Generator, sweeps: int = 20) -> np.ndarray:
-    """Asynchronous zero-temperature dynamics s_i <- sign(sum_j W_ij s_j), random order, for a batch (B, N).
+@dataclass(frozen=True, eq=False)
+class FeatureExperiment:
+    """What :func:`feature_experiment` returns: for each load (L,), the mean overlap |m| between a probe
+    and its end state, starting from stored ``examples``, from the ``features`` themselves, and from
+    ``unseen`` mixtures of the same features."""
 
-    Each sweep visits every unit once (one random order shared by the batch); stops early at a
-    fixed point of every state. Ties (field 0) keep the current spin.
-    """
-    s = np.array(states, dtype=np.float64, copy=True)
-    if s.ndim != 2 or W.shape != (s.shape[1], s.shape[1]):
-        raise ValueError(f"states must be (B, N) and W (N, N), got {s.shape} and {W.shape}")
-    for _ in range(sweeps):
-        changed = False
-        for i in rng.permutation(s.shape[1]):
-            h = s @ W[i]
-            new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[:, i]))
-            changed |= bool(np.any(new != s[:, i]))
-            s[:, i] = new
-        if not changed:
-            break
-    return s
+    loads: np.ndarray
+    examples: np.ndarray
+    features: np.ndarray
+    unseen: np.ndarray
 
 
-def feature_experiment(n: int, n_features: int, n_mix: int, loads, rng: np.random.Generator,
-                       n_probe: int = 20, sweeps: int = 20, trials: int = 1) -> dict[str, np.ndarray]:
+def feature_experiment(n: int, n_features: int, n_mix: int, loads, rng=None, n_probe: int = 20, sweeps: int = 20,
+                       trials: int = 1) -> FeatureExperiment:
     """Store P = load * N random-feature examples with Hebb's rule; where do examples, features and
     unseen mixtures go under the dynamics?
 
-    For each load returns the mean overlap |m| = |x . s_final| / N between a probe and its end state,
-    starting from (i) stored examples, (ii) the features themselves, (iii) new, unseen mixtures of the
-    same features; ``n_probe`` probes of each kind, averaged over ``trials`` independent networks (new
-    features each time). Arrays of shape ``(len(loads),)`` under keys 'examples', 'features', 'unseen'.
+    The network is chapter 02's :func:`course_lib.hopfield.hebbian_weights` and chapter 03's
+    asynchronous :func:`course_lib.hopfield.recall` (a random order per sweep, at most ``sweeps``).
+    For each load: the mean overlap |m| = |x . s_final| / N between a probe and its end state, from
+    ``n_probe`` probes of each kind, averaged over ``trials`` independent networks (new features each time).
     """
-    loads = np.atleast_1d(np.asarray(loads, dtype=np.float64))
-    if np.any(loads <= 0):
+    loads = np.atleast_1d(as_finite(loads, "loads"))
+    if loads.ndim != 1 or np.any(loads <= 0):
         raise ValueError("loads P/N must be positive")
-    if trials < 1 or n_probe < 1:
-        raise ValueError("trials and n_probe must be positive")
+    trials, n_probe = as_count(trials, "trials"), as_count(n_probe, "n_probe")
+    n, n_features, sweeps = as_count(n, "n", 2), as_count(n_features, "n_features"), as_count(sweeps, "sweeps")
+    rng = as_rng(rng)
     result = {key: np.zeros(len(loads)) for key in ("examples", "features", "unseen")}
     for _ in range(trials):
         features = rng.choice(np.array([-1.0, 1.0]), size=(n_features, n))
         for j, load in enumerate(loads):
             p = max(1, int(round(load * n)))
             examples = mix_features(features, p, n_mix, rng)
-            W = examples.T @ examples / n
-            np.fill_diagonal(W, 0.0)
+            W = hebbian_weights(examples)
             probes = {"examples": examples[:n_probe], "features": features[:n_probe],
                       "unseen": mix_features(features, n_probe, n_mix, rng)}
             for key, x in probes.items():
-                end = sign_dynamics(W, x, rng, sweeps=sweeps)
+                end = recall(W, x, max_sweeps=sweeps, rng=rng).states
                 result[key][j] += float(np.mean(np.abs(np.sum(end * x, axis=1)) / n)) / trials
-    return result
+    return FeatureExperiment(loads=loads, **result)
 
 
 # --------------------------------------------------------------------------- trained toy models
@@ -496,16 +491,19 @@ def _one_cpu_thread(device) -> Iterator[None]:
 
 
 def recall_batch(batch_size: int, n_pairs: int, n_keys: int, n_values: int,
-                 generator: torch.Generator, device=None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+                 rng=None, device=None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Associative recall: ``n_pairs`` (key, value) pairs with distinct keys, and one of the keys as the query.
 
     Returns ``(keys (B, n_pairs), values (B, n_pairs), query (B,), target (B,))`` of int64 symbols;
-    the target is the value paired with the query's key. Drawn on the CPU from ``generator``, then
-    moved to ``device``.
+    the target is the value paired with the query's key. Drawn on the CPU from ``rng`` (None, a seed
+    or a CPU torch.Generator), then moved to ``device``.
     """
-    if not 1 <= n_pairs <= n_keys or n_values < 1 or batch_size < 1:
-        raise ValueError(f"need 1 <= n_pairs <= n_keys and positive sizes, got n_pairs={n_pairs}, "
-                         f"n_keys={n_keys}, n_values={n_values}, batch_size={batch_size}")
+    batch_size, n_pairs = as_count(batch_size, "batch_size"), as_count(n_pairs, "n_pairs")
+    n_keys, n_values = as_count(n_keys, "n_keys"), as_count(n_values, "n_values")
+    if n_pairs > n_keys:
+        raise ValueError(f"n_pairs = {n_pairs} pairs need distinct keys, but there are only n_keys = {n_keys}")
+    generator = torch_generator(rng, "cpu")
+    device = _device(device)
     keys = torch.argsort(torch.rand(batch_size, n_keys, generator=generator), dim=1)[:, :n_pairs]
     values = torch.randint(n_values, (batch_size, n_pairs), generator=generator)
     which = torch.randint(n_pairs, (batch_size,), generator=generator)
@@ -543,11 +541,11 @@ class RecallModel(nn.Module):
 
 
 def train_recall(model: RecallModel, steps: int, batch_size: int = 128, n_pairs: int = 8, lr: float = 3e-3,
-                 seed: int = 0, device=None) -> list[float]:
-    """Adam on the cross-entropy of recall batches; returns the loss of each step."""
-    if steps < 1:
-        raise ValueError(f"steps must be positive, got {steps}")
-    generator = torch.Generator().manual_seed(seed)
+                 rng=None, device=None) -> list[float]:
+    """Adam on the cross-entropy of recall batches (drawn on the CPU from ``rng``); the loss of each step."""
+    steps, lr = as_count(steps, "steps"), as_positive(lr, "lr")
+    generator = torch_generator(rng, "cpu")
+    device = _device(device)
     n_keys, n_values = model.key_embedding.num_embeddings, model.value_embedding.num_embeddings
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
@@ -584,11 +582,13 @@ class RowsClassifier(nn.Module):
 
 
 def train_classifier(model: nn.Module, inputs: Tensor, labels: Tensor, epochs: int, batch_size: int = 100,
-                     lr: float = 3e-3, seed: int = 0) -> list[float]:
-    """Adam on the cross-entropy, shuffled mini-batches; returns the mean loss of each epoch."""
-    if len(inputs) != len(labels) or epochs < 1:
-        raise ValueError(f"{len(inputs)} inputs but {len(labels)} labels, or epochs < 1")
-    generator = torch.Generator().manual_seed(seed)
+                     lr: float = 3e-3, rng=None) -> list[float]:
+    """Adam on the cross-entropy, mini-batches shuffled (on the CPU) by ``rng``; the mean loss of each epoch."""
+    if len(inputs) != len(labels) or len(inputs) == 0:
+        raise ValueError(f"inputs and labels must be non-empty and of the same length, got {len(inputs)} and "
+                         f"{len(labels)}")
+    epochs, batch_size, lr = as_count(epochs, "epochs"), as_count(batch_size, "batch_size"), as_positive(lr, "lr")
+    generator = torch_generator(rng, "cpu")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     history = []

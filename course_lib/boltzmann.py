@@ -17,48 +17,47 @@ neither P(s) nor the dynamics; the samplers use the field without them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .core import as_bias, as_spins, as_weights
-from .hopfield import energy, hebbian_weights
+from .core import (
+    as_bias,
+    as_count,
+    as_finite,
+    as_index,
+    as_positive,
+    as_rng,
+    as_spins,
+    as_temperature,
+    as_temperatures,
+    as_weights,
+    lse,
+    softmax,
+)
+from .hopfield import energy, recall
+
+__all__ = [
+    "MAX_ENUMERATION_N", "MAX_KERNEL_N", "UpRule", "all_states", "state_index", "boltzmann_probabilities",
+    "state_energies", "exact_distribution", "log_partition", "Thermodynamics", "thermodynamics", "conditional_on",
+    "total_variation", "empirical_distribution", "running_total_variation", "probability_up", "wrong_probability_up",
+    "transition_matrix", "sweep_matrix", "stationary_distribution", "spectral_gap", "gibbs_sweep", "metropolis_sweep",
+    "gibbs_chain", "metropolis_chain", "greedy_descent", "geometric_schedule", "linear_schedule",
+    "logarithmic_schedule", "anneal", "bm_log_likelihood", "data_distribution", "model_visible_distribution",
+    "kl_to_data", "bm_gradient", "bm_gradient_sampled", "BoltzmannFit", "fit_boltzmann_machine", "TemperatureView",
+    "temperature_view",
+]
 
 MAX_ENUMERATION_N = 20   # 2^20 states x 20 units of float64 is 168 MB: the largest we allow
 MAX_KERNEL_N = 10        # a dense 2^N x 2^N transition matrix: 8 MB at N = 10
 
-FlipRule = Callable[[np.ndarray, float], np.ndarray]
+UpRule = Callable[[np.ndarray, float], np.ndarray]  # (h, T) -> P(s_i = +1 | field h)
 
 
 # ----------------------------------------------------------------------------- checks
 
-def _temperature(T) -> float:
-    try:
-        t = float(T)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature T must be a positive number, got {T!r}") from None
-    if not np.isfinite(t) or t <= 0:
-        raise ValueError(f"temperature T must be a positive, finite number, got {T!r}")
-    return t
-
-
-def _temperatures(T) -> np.ndarray:
-    arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"temperatures must be positive, finite numbers, got {T!r}")
-    return arr
-
-
-def _symmetric(W, name: str = "W") -> np.ndarray:
-    W = as_weights(W, name)
-    if not np.allclose(W, W.T):
-        raise ValueError(f"{name} must be symmetric: a Boltzmann machine's energy only sees (W + W^T)/2")
-    return W
-
-
-def _count(value, name: str, minimum: int = 1) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+def _symmetric(W) -> np.ndarray:
+    return as_weights(W, symmetric=True)
 
 
 def _check_enumerable(n: int, limit: int = MAX_ENUMERATION_N, what: str = "enumerate all 2^N states") -> None:
@@ -71,12 +70,13 @@ def _check_enumerable(n: int, limit: int = MAX_ENUMERATION_N, what: str = "enume
 # ----------------------------------------------------------------------------- exact enumeration
 
 def all_states(n: int) -> np.ndarray:
-    """All 2^n states of n +-1 units as a (2^n, n) float array.
+    """All 2^n states of n +-1 units as a (2^n, n) float array: the course's one enumeration order.
 
-    Row k is state number k: unit i is +1 exactly when bit i of k is 1 (so row 0 is all -1).
-    ``state_index`` is the inverse map.
+    Row k is state number k: unit i is +1 exactly when bit i of k is 1 (little-endian: unit 0 is
+    the lowest bit; row 0 is all -1, row 1 has only unit 0 up). ``state_index`` is the inverse map.
+    Every exact distribution over 2^n states in the course is indexed this way.
     """
-    n = _count(n, "n")
+    n = as_count(n, "n")
     _check_enumerable(n)
     codes = np.arange(2**n, dtype=np.int64)
     return np.where((codes[:, None] >> np.arange(n)) & 1, 1.0, -1.0)
@@ -85,7 +85,7 @@ def all_states(n: int) -> np.ndarray:
 def state_index(states) -> np.ndarray:
     """The row of ``all_states(N)`` holding each state: (..., N) +-1 -> (...) integers."""
     s = np.asarray(states)
-    if s.ndim == 0 or s.shape[-1] > 62:
+    if s.ndim == 0 or not 1 <= s.shape[-1] <= 62:
         raise ValueError(f"states must have shape (..., N) with N <= 62, got shape {s.shape}")
     if s.size and not np.all((s == 1) | (s == -1)):
         raise ValueError("states must contain only +1 and -1 values")
@@ -97,12 +97,11 @@ def boltzmann_probabilities(energies, T) -> np.ndarray:
 
     The smallest energy is subtracted first, which changes numerator and Z by the same factor.
     """
-    T = _temperature(T)
-    e = np.asarray(energies, dtype=np.float64)
-    if e.ndim != 1 or e.size == 0 or not np.all(np.isfinite(e)):
+    T = as_temperature(T)
+    e = as_finite(energies, "energies")
+    if e.ndim != 1 or e.size == 0:
         raise ValueError(f"energies must be a non-empty 1-D array of finite numbers, got shape {e.shape}")
-    w = np.exp(-(e - e.min()) / T)
-    return w / w.sum()
+    return softmax(-e, beta=1.0 / T)
 
 
 def state_energies(W, b=None) -> np.ndarray:
@@ -118,25 +117,37 @@ def exact_distribution(W, b=None, T=1.0) -> np.ndarray:
 
 def log_partition(W, b=None, T=1.0) -> float:
     """ln Z = ln sum_s exp(-E(s)/T), by enumeration (log-sum-exp, no overflow)."""
-    T = _temperature(T)
-    e = state_energies(W, b)
-    return float(-e.min() / T + np.log(np.sum(np.exp(-(e - e.min()) / T))))
+    T = as_temperature(T)
+    return float(lse(-state_energies(W, b) / T))
 
 
-def thermodynamics(W, b=None, temperatures=(1.0,), observables=None) -> dict[str, np.ndarray]:
+@dataclass(frozen=True, eq=False)
+class Thermodynamics:
+    """What :func:`thermodynamics` returns: arrays of shape (K,), one entry per temperature ``T``;
+    ``observables`` (K,) or (K, m) when observables were given, else None."""
+
+    T: np.ndarray
+    log_Z: np.ndarray
+    mean_energy: np.ndarray
+    entropy: np.ndarray
+    heat_capacity: np.ndarray
+    abs_magnetisation: np.ndarray
+    observables: np.ndarray | None = None
+
+
+def thermodynamics(W, b=None, temperatures=(1.0,), observables=None) -> Thermodynamics:
     """Exact averages at each temperature in ``temperatures`` (K,), vectorised over T and states.
 
-    Returns arrays of shape (K,): ``log_Z``; ``mean_energy`` U = <E>; ``entropy``
-    S = -sum_s P ln P = (U - F) / T with F = -T ln Z; ``heat_capacity`` C = (<E^2> - <E>^2) / T^2
-    (= dU/dT); ``abs_magnetisation`` <|sum_i s_i| / N>. ``observables`` (2^N,) or (2^N, m), one
-    value per state of ``all_states(N)``, adds ``observables``: their averages, (K,) or (K, m).
+    ``log_Z``; ``mean_energy`` U = <E>; ``entropy`` S = -sum_s P ln P = (U - F) / T with F = -T ln Z;
+    ``heat_capacity`` C = (<E^2> - <E>^2) / T^2 (= dU/dT); ``abs_magnetisation`` <|sum_i s_i| / N>.
+    ``observables`` (2^N,) or (2^N, m), one value per state of ``all_states(N)``, adds their averages.
     """
-    Ts = _temperatures(temperatures)
+    Ts = as_temperatures(temperatures)
     e = state_energies(W, b)
     n = np.asarray(W).shape[0]
     obs = None
     if observables is not None:
-        obs = np.asarray(observables, dtype=np.float64)
+        obs = as_finite(observables, "observables")
         if obs.shape[:1] != e.shape or obs.ndim not in (1, 2):
             raise ValueError(f"observables must have shape (2^N,) = ({e.size},) or (2^N, m), got {obs.shape}")
     mag = np.abs(all_states(n).sum(axis=1) / n)
@@ -145,19 +156,16 @@ def thermodynamics(W, b=None, temperatures=(1.0,), observables=None) -> dict[str
                                               "observables")}
     for start in range(0, Ts.size, chunk):
         t = Ts[start:start + chunk, None]
-        w = np.exp(-(e[None, :] - e.min()) / t)                    # (k, 2^N), largest entry 1: no overflow
-        z = w.sum(axis=1)
-        p = w / z[:, None]
+        p = softmax(-e[None, :] / t)                                # (k, 2^N) Boltzmann distributions
         u = p @ e
-        parts["log_Z"].append(-e.min() / t[:, 0] + np.log(z))
+        parts["log_Z"].append(lse(-e[None, :] / t))
         parts["mean_energy"].append(u)
         parts["heat_capacity"].append(np.einsum("ks,ks->k", p, (e[None, :] - u[:, None]) ** 2) / t[:, 0] ** 2)
         parts["abs_magnetisation"].append(p @ mag)
         if obs is not None:
             parts["observables"].append(p @ obs)
-    out = {"T": Ts, **{k: np.concatenate(v) for k, v in parts.items() if v}}
-    out["entropy"] = (out["mean_energy"] + Ts * out["log_Z"]) / Ts
-    return out
+    out = {k: np.concatenate(v) for k, v in parts.items() if v}
+    return Thermodynamics(T=Ts, entropy=(out["mean_energy"] + Ts * out["log_Z"]) / Ts, **out)
 
 
 def conditional_on(W, b, T, i: int) -> np.ndarray:
@@ -167,9 +175,7 @@ def conditional_on(W, b, T, i: int) -> np.ndarray:
     flip rule is used, so this is what any correct rule must reproduce. Shape (2^N,).
     """
     p = exact_distribution(W, b, T)
-    n = np.asarray(W).shape[0]
-    if not isinstance(i, (int, np.integer)) or not 0 <= i < n:
-        raise ValueError(f"unit index i must be an integer in [0, {n}), got {i!r}")
+    i = as_index(i, np.asarray(W).shape[0], "unit index i")
     k = np.arange(p.size)
     up = k | (1 << int(i))
     down = k & ~(1 << int(i))
@@ -194,6 +200,8 @@ def empirical_distribution(states, n: int | None = None) -> np.ndarray:
     if s.shape[-1] != n:
         raise ValueError(f"states have {s.shape[-1]} units, expected N = {n}")
     _check_enumerable(n)
+    if s.size == 0:
+        raise ValueError(f"states must hold at least one sampled state, got shape {s.shape}")
     counts = np.bincount(state_index(s).ravel(), minlength=2**n)
     return counts / counts.sum()
 
@@ -220,26 +228,26 @@ def running_total_variation(trace, p) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- flip rules and kernels
 
-def flip_probability(h, T) -> np.ndarray | float:
+def probability_up(h, T) -> np.ndarray | float:
     """P(s_i = +1 | field h) = sigma(2h / T) = (1 + tanh(h / T)) / 2 for a +-1 unit at temperature T.
 
     Derivation: the two states that differ only in s_i have energies differing by 2 h (E contains
     -s_i h), so P(+1) / P(-1) = exp(2h / T). The factor 2 is the +-1 convention (for 0/1 units the
     gap is h and the rule is sigma(h/T)). Written with tanh so no exponential overflows.
     """
-    T = _temperature(T)
-    h_arr = np.asarray(h, dtype=np.float64)
+    T = as_temperature(T)
+    h_arr = as_finite(h, "h")
     p = 0.5 * (1.0 + np.tanh(h_arr / T))
     return float(p) if h_arr.ndim == 0 else p
 
 
-def wrong_flip_probability(h, T) -> np.ndarray | float:
+def wrong_probability_up(h, T) -> np.ndarray | float:
     """sigma(h / T): the rule for 0/1 units, wrongly used for +-1 spins (kept to show what it does).
 
     sigma(h/T) = sigma(2h / (2T)), so it is the correct rule at temperature 2T: a chain using it
     samples the Boltzmann distribution of temperature 2T, not T.
     """
-    return flip_probability(h, 2.0 * _temperature(T))
+    return probability_up(h, 2.0 * as_temperature(T))
 
 
 def _field_without_self(W: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -249,10 +257,10 @@ def _field_without_self(W: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray
 
 
 def transition_matrix(W, b=None, T=1.0, kernel: str = "gibbs", site: int | None = None,
-                      flip_rule: FlipRule = flip_probability) -> np.ndarray:
+                      up_rule: UpRule = probability_up) -> np.ndarray:
     """The 2^N x 2^N matrix P[k, l] = Prob(next state l | state k) of one single-site update.
 
-    ``kernel``: "gibbs" (heat bath: set s_i = +1 with probability ``flip_rule(h_i, T)``) or
+    ``kernel``: "gibbs" (heat bath: set s_i = +1 with probability ``up_rule(h_i, T)``) or
     "metropolis" (propose flipping s_i, accept with probability min(1, exp(-dE / T)), dE = 2 s_i h_i).
     ``site`` = i updates unit i; ``site=None`` picks the unit uniformly at random (the average of
     the N site kernels). Rows and columns follow ``all_states(N)``. Refuses N > ``MAX_KERNEL_N``.
@@ -261,11 +269,11 @@ def transition_matrix(W, b=None, T=1.0, kernel: str = "gibbs", site: int | None 
     n = W.shape[0]
     _check_enumerable(n, MAX_KERNEL_N, "build a dense 2^N x 2^N transition matrix")
     b = as_bias(b, n)
-    T = _temperature(T)
+    T = as_temperature(T)
     if kernel not in ("gibbs", "metropolis"):
         raise ValueError(f"kernel must be 'gibbs' or 'metropolis', got {kernel!r}")
-    if site is not None and (not isinstance(site, (int, np.integer)) or not 0 <= site < n):
-        raise ValueError(f"site must be None or an integer in [0, {n}), got {site!r}")
+    if site is not None:
+        site = as_index(site, n, "site")
     W0, b0 = _field_without_self(W, b)
     S = all_states(n)
     H = S @ W0.T + b0                                              # (2^N, N) fields
@@ -275,7 +283,7 @@ def transition_matrix(W, b=None, T=1.0, kernel: str = "gibbs", site: int | None 
     for i in sites:
         s_i, h_i = S[:, i], H[:, i]
         if kernel == "gibbs":
-            up = np.asarray(flip_rule(h_i, T), dtype=np.float64)
+            up = np.asarray(up_rule(h_i, T), dtype=np.float64)
             move = np.where(s_i > 0, 1.0 - up, up)
         else:
             move = np.exp(np.minimum(0.0, -2.0 * s_i * h_i / T))
@@ -284,18 +292,18 @@ def transition_matrix(W, b=None, T=1.0, kernel: str = "gibbs", site: int | None 
     return P / len(sites)
 
 
-def sweep_matrix(W, b=None, T=1.0, kernel: str = "gibbs", flip_rule: FlipRule = flip_probability) -> np.ndarray:
+def sweep_matrix(W, b=None, T=1.0, kernel: str = "gibbs", up_rule: UpRule = probability_up) -> np.ndarray:
     """The 2^N x 2^N transition matrix of one sequential sweep (units 0..N-1): the product of the site kernels."""
     n = np.asarray(W).shape[0]
-    P = transition_matrix(W, b, T, kernel, site=0, flip_rule=flip_rule)
+    P = transition_matrix(W, b, T, kernel, site=0, up_rule=up_rule)
     for i in range(1, n):
-        P = P @ transition_matrix(W, b, T, kernel, site=i, flip_rule=flip_rule)
+        P = P @ transition_matrix(W, b, T, kernel, site=i, up_rule=up_rule)
     return P
 
 
 def stationary_distribution(P) -> np.ndarray:
     """The stationary distribution pi = pi P of a transition matrix (left eigenvector for eigenvalue 1)."""
-    P = np.asarray(P, dtype=np.float64)
+    P = as_finite(P, "P")
     if P.ndim != 2 or P.shape[0] != P.shape[1] or not np.allclose(P.sum(axis=1), 1.0) or np.any(P < -1e-15):
         raise ValueError("P must be a square matrix with non-negative rows summing to 1")
     vals, vecs = np.linalg.eig(P.T)
@@ -305,7 +313,9 @@ def stationary_distribution(P) -> np.ndarray:
 
 def spectral_gap(P) -> float:
     """1 - |lambda_2|: one minus the second-largest eigenvalue modulus of P (larger = faster mixing)."""
-    P = np.asarray(P, dtype=np.float64)
+    P = as_finite(P, "P")
+    if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] < 2:
+        raise ValueError(f"P must be a square transition matrix with at least 2 states, got shape {P.shape}")
     mods = np.sort(np.abs(np.linalg.eigvals(P)))[::-1]
     return float(1.0 - mods[1])
 
@@ -322,37 +332,43 @@ def _init_states(init, n_chains: int, n: int, rng: np.random.Generator) -> np.nd
     return np.array(s, dtype=np.float64)
 
 
-def gibbs_sweep(W, b, states, T, u, flip_rule: FlipRule = flip_probability) -> np.ndarray:
-    """One Gibbs (heat-bath) sweep over units 0, 1, ..., N-1 in order, for a batch of states.
+def _uniforms(u, shape) -> np.ndarray:
+    u = as_finite(u, "u")
+    if u.shape != shape:
+        raise ValueError(f"u must have the shape of states {shape}, got {u.shape}")
+    if np.any((u < 0) | (u > 1)):
+        raise ValueError("u must hold uniform random numbers in [0, 1]")
+    return u
 
-    ``states`` (B, N) or (N,); ``u`` uniform numbers in [0, 1) of the same shape. Unit i is set to
-    +1 when u[..., i] < flip_rule(h_i, T), else -1, where h_i = sum_{j != i} W_ij s_j + b_i uses
-    the units already updated in this sweep. Returns new states; the input is not modified.
-    """
+
+def _sweep_inputs(W, b, states, T, u):
+    """The checked inputs of one sweep: a copy of the states, u, T, and W, b without self-couplings."""
     W = _symmetric(W)
     n = W.shape[0]
     s = np.array(as_spins(states, n=n), dtype=np.float64)
-    u = np.asarray(u, dtype=np.float64)
-    if u.shape != s.shape:
-        raise ValueError(f"u must have the shape of states {s.shape}, got {u.shape}")
-    T = _temperature(T)
     W0, b0 = _field_without_self(W, as_bias(b, n))
+    return s, _uniforms(u, s.shape), as_temperature(T), W0, b0
+
+
+def gibbs_sweep(W, b, states, T, u, up_rule: UpRule = probability_up) -> np.ndarray:
+    """One Gibbs (heat-bath) sweep over units 0, 1, ..., N-1 in order, for a batch of states.
+
+    ``states`` (B, N) or (N,); ``u`` uniform numbers in [0, 1) of the same shape. Unit i is set to
+    +1 when u[..., i] < up_rule(h_i, T), else -1, where h_i = sum_{j != i} W_ij s_j + b_i uses
+    the units already updated in this sweep. Returns new states; the input is not modified.
+    """
+    s, u, T, W0, b0 = _sweep_inputs(W, b, states, T, u)
+    n = s.shape[-1]
     for i in range(n):
         h = s @ W0[i] + b0[i]
-        s[..., i] = np.where(u[..., i] < flip_rule(h, T), 1.0, -1.0)
+        s[..., i] = np.where(u[..., i] < up_rule(h, T), 1.0, -1.0)
     return s
 
 
 def metropolis_sweep(W, b, states, T, u) -> np.ndarray:
     """One Metropolis sweep over units 0..N-1: flip s_i when u[..., i] < min(1, exp(-2 s_i h_i / T))."""
-    W = _symmetric(W)
-    n = W.shape[0]
-    s = np.array(as_spins(states, n=n), dtype=np.float64)
-    u = np.asarray(u, dtype=np.float64)
-    if u.shape != s.shape:
-        raise ValueError(f"u must have the shape of states {s.shape}, got {u.shape}")
-    T = _temperature(T)
-    W0, b0 = _field_without_self(W, as_bias(b, n))
+    s, u, T, W0, b0 = _sweep_inputs(W, b, states, T, u)
+    n = s.shape[-1]
     with np.errstate(divide="ignore"):
         log_u = np.log(u)
     for i in range(n):
@@ -364,10 +380,9 @@ def metropolis_sweep(W, b, states, T, u) -> np.ndarray:
 def _run(sweep, W, b, T, n_sweeps, n_chains, rng, init, trace):
     W = _symmetric(W)
     n = W.shape[0]
-    n_sweeps = _count(n_sweeps, "n_sweeps", 0)
-    n_chains = _count(n_chains, "n_chains")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    n_sweeps = as_count(n_sweeps, "n_sweeps", 0)
+    n_chains = as_count(n_chains, "n_chains")
+    rng = as_rng(rng)
     s = _init_states(init, n_chains, n, rng)
     history = [s] if trace else None
     for _ in range(n_sweeps):
@@ -378,17 +393,15 @@ def _run(sweep, W, b, T, n_sweeps, n_chains, rng, init, trace):
 
 
 def gibbs_chain(W, b=None, T=1.0, n_sweeps=100, n_chains=1, rng=None, init=None, trace: bool = False,
-                flip_rule: FlipRule = flip_probability) -> np.ndarray:
+                up_rule: UpRule = probability_up) -> np.ndarray:
     """Run ``n_chains`` independent Gibbs chains in parallel for ``n_sweeps`` sequential sweeps.
 
     Starts from ``init`` ((N,) or (n_chains, N)) or uniformly random states. Returns the final
     states (n_chains, N), or with ``trace=True`` every state (n_sweeps + 1, n_chains, N), the start
-    included. ``flip_rule(h, T)`` is P(s_i = +1); the default is the correct sigma(2h/T).
+    included. ``up_rule(h, T)`` is P(s_i = +1); the default is the correct sigma(2h/T).
     """
-    rng = np.random.default_rng() if rng is None else rng
-
     def sweep(W_, b_, s, T_, u):
-        return gibbs_sweep(W_, b_, s, T_, u, flip_rule)
+        return gibbs_sweep(W_, b_, s, T_, u, up_rule)
 
     return _run(sweep, W, b, T, n_sweeps, n_chains, rng, init, trace)
 
@@ -396,7 +409,7 @@ def gibbs_chain(W, b=None, T=1.0, n_sweeps=100, n_chains=1, rng=None, init=None,
 def metropolis_chain(W, b=None, T=1.0, n_sweeps=100, n_chains=1, rng=None, init=None,
                      trace: bool = False) -> np.ndarray:
     """Like ``gibbs_chain`` with Metropolis single-flip updates (accept with min(1, exp(-dE/T)))."""
-    rng = np.random.default_rng() if rng is None else rng
+    rng = as_rng(rng)
     return _run(metropolis_sweep, W, b, T, n_sweeps, n_chains, rng, init, trace)
 
 
@@ -405,40 +418,35 @@ def metropolis_chain(W, b=None, T=1.0, n_sweeps=100, n_chains=1, rng=None, init=
 def greedy_descent(W, b=None, states=None, max_sweeps: int = 1000) -> np.ndarray:
     """Zero-temperature asynchronous descent: sweep units in order, set s_i = sign(h_i) (keep s_i if h_i = 0).
 
-    Batched over states (B, N). The energy never rises; stops when a sweep changes nothing, i.e. in
-    a local minimum (no single flip lowers E). Raises RuntimeError if ``max_sweeps`` is not enough.
+    That is chapter 03's :func:`course_lib.hopfield.recall` with the fixed order 0..N-1 and the field
+    without self-couplings, h_i = sum_{j != i} W_ij s_j + b_i. Batched over states (B, N). The energy
+    never rises; stops when a sweep changes nothing, i.e. in a local minimum (no single flip lowers E).
+    Raises RuntimeError if ``max_sweeps`` is not enough.
     """
     W = _symmetric(W)
     n = W.shape[0]
-    s = np.array(as_spins(states, n=n), dtype=np.float64)
     W0, b0 = _field_without_self(W, as_bias(b, n))
-    for _ in range(_count(max_sweeps, "max_sweeps")):
-        changed = False
-        for i in range(n):
-            h = s @ W0[i] + b0[i]
-            new = np.where(h > 0, 1.0, np.where(h < 0, -1.0, s[..., i]))
-            changed = changed or bool(np.any(new != s[..., i]))
-            s[..., i] = new
-        if not changed:
-            return s
-    raise RuntimeError(f"greedy descent did not stop within {max_sweeps} sweeps")
+    run = recall(W0, states, max_sweeps=as_count(max_sweeps, "max_sweeps"), b=b0, order=np.arange(n))
+    if not np.all(run.converged):
+        raise RuntimeError(f"greedy descent did not stop within {max_sweeps} sweeps")
+    return run.states
 
 
 def geometric_schedule(T_start: float, T_end: float, n_steps: int) -> np.ndarray:
     """T_k = T_start (T_end / T_start)^(k / (n - 1)), k = 0..n-1: a constant cooling ratio."""
-    a, z, n = _temperature(T_start), _temperature(T_end), _count(n_steps, "n_steps", 2)
+    a, z, n = as_temperature(T_start), as_temperature(T_end), as_count(n_steps, "n_steps", 2)
     return a * (z / a) ** (np.arange(n) / (n - 1))
 
 
 def linear_schedule(T_start: float, T_end: float, n_steps: int) -> np.ndarray:
     """T_k falls in equal steps from T_start to T_end."""
-    a, z, n = _temperature(T_start), _temperature(T_end), _count(n_steps, "n_steps", 2)
+    a, z, n = as_temperature(T_start), as_temperature(T_end), as_count(n_steps, "n_steps", 2)
     return np.linspace(a, z, n)
 
 
 def logarithmic_schedule(T_start: float, n_steps: int) -> np.ndarray:
     """T_k = T_start ln 2 / ln(k + 2): the slow schedule of Geman and Geman (1984); it never gets cold."""
-    a, n = _temperature(T_start), _count(n_steps, "n_steps", 2)
+    a, n = as_temperature(T_start), as_count(n_steps, "n_steps", 2)
     return a * np.log(2.0) / np.log(np.arange(n) + 2.0)
 
 
@@ -453,9 +461,9 @@ def anneal(W, b=None, schedule=(1.0,), rng=None, n_chains: int = 1, init=None,
     W = _symmetric(W)
     n = W.shape[0]
     b = as_bias(b, n)
-    Ts = _temperatures(schedule)
-    rng = np.random.default_rng() if rng is None else rng
-    s = _init_states(init, _count(n_chains, "n_chains"), n, rng)
+    Ts = as_temperatures(schedule)
+    rng = as_rng(rng)
+    s = _init_states(init, as_count(n_chains, "n_chains"), n, rng)
     energies = [energy(W, s, b)]
     for T in Ts:
         s = gibbs_sweep(W, b, s, T, rng.random(s.shape))
@@ -466,18 +474,13 @@ def anneal(W, b=None, schedule=(1.0,), rng=None, n_chains: int = 1, init=None,
     return s, np.array(energies)
 
 
-def hebbian(patterns) -> np.ndarray:
-    """W = X^T X / N with a zero diagonal: chapter 02's rule, ``hopfield.hebbian_weights``."""
-    return hebbian_weights(patterns)
-
-
 # ----------------------------------------------------------------------------- learning
 
 def _split_params(W, b, n_visible: int):
     W = _symmetric(W)
     n = W.shape[0]
     b = np.zeros(n) if b is None else as_bias(b, n)
-    n_visible = _count(n_visible, "n_visible")
+    n_visible = as_count(n_visible, "n_visible")
     if n_visible > n:
         raise ValueError(f"n_visible = {n_visible} exceeds the number of units N = {n}")
     _check_enumerable(n)
@@ -486,7 +489,10 @@ def _split_params(W, b, n_visible: int):
 
 def _data(data, n_visible: int) -> np.ndarray:
     v = as_spins(data, n=n_visible, name="data")
-    return v[None, :] if v.ndim == 1 else v
+    v = v[None, :] if v.ndim == 1 else v
+    if v.shape[0] == 0:
+        raise ValueError(f"data must hold at least one row, got shape {v.shape}")
+    return v
 
 
 def _posterior_stats(W, b, V, T=1.0):
@@ -495,8 +501,7 @@ def _posterior_stats(W, b, V, T=1.0):
     H = all_states(n - nv) if n > nv else np.zeros((1, 0))
     full = np.concatenate([np.repeat(V, len(H), axis=0), np.tile(H, (len(V), 1))], axis=1)  # (B*2^nh, n)
     e = energy(W, full, b).reshape(len(V), len(H))
-    w = np.exp(-(e - e.min(axis=1, keepdims=True)) / T)
-    q = (w / w.sum(axis=1, keepdims=True)).reshape(-1) / len(V)   # weight of each (v, h) row
+    q = softmax(-e / T).reshape(-1) / len(V)   # weight of each (v, h) row
     return (full * q[:, None]).T @ full, q @ full
 
 
@@ -508,13 +513,10 @@ def bm_log_likelihood(W, b, data, n_visible: int) -> float:
     W, b, nv = _split_params(W, b, n_visible)
     V = _data(data, nv)
     n = W.shape[0]
-    e_all = energy(W, all_states(n), b)
-    log_z = -e_all.min() + np.log(np.sum(np.exp(-(e_all - e_all.min()))))
+    log_z = lse(-energy(W, all_states(n), b))
     H = all_states(n - nv) if n > nv else np.zeros((1, 0))
     full = np.concatenate([np.repeat(V, len(H), axis=0), np.tile(H, (len(V), 1))], axis=1)
-    e = energy(W, full, b).reshape(len(V), len(H))
-    m = e.min(axis=1)
-    log_pv = -m + np.log(np.sum(np.exp(-(e - m[:, None])), axis=1)) - log_z
+    log_pv = lse(-energy(W, full, b).reshape(len(V), len(H))) - log_z
     return float(log_pv.mean())
 
 
@@ -584,28 +586,38 @@ def bm_gradient_sampled(W, b, data, n_visible: int, rng: np.random.Generator, n_
     return dW, pos_s - S.mean(axis=0)
 
 
+@dataclass(frozen=True, eq=False)
+class BoltzmannFit:
+    """What :func:`fit_boltzmann_machine` returns: the weights ``W`` (N, N) and biases ``b`` (N,)
+    (visible units first), and ``kl`` (n_epochs + 1,): the exact KL(P_data || P_model) after each epoch."""
+
+    W: np.ndarray
+    b: np.ndarray
+    kl: np.ndarray
+
+
 def fit_boltzmann_machine(data, n_hidden: int, n_epochs: int = 200, lr: float = 0.1,
                           rng: np.random.Generator | None = None, gradient: str = "exact", init_scale: float = 0.5,
-                          n_sweeps: int = 20, n_chains: int = 500) -> dict:
+                          n_sweeps: int = 20, n_chains: int = 500) -> BoltzmannFit:
     """Fit a fully connected Boltzmann machine (visible units first, then ``n_hidden`` hidden) by gradient ascent.
 
     Each epoch takes one step W += lr dL/dW, b += lr dL/db with the full-batch gradient, ``exact``
     (enumeration) or ``sampled`` (Gibbs, see ``bm_gradient_sampled``). Starts from small random
     symmetric weights (normal, std ``init_scale``, zero diagonal) and zero biases.
-    Returns ``{"W", "b", "kl": (n_epochs + 1,) exact KL(P_data || P_model) after each epoch}``.
+    Returns a :class:`BoltzmannFit`.
     """
     V = as_spins(data, name="data")
-    V = V[None, :] if V.ndim == 1 else V
+    V = _data(V, V.shape[-1])
     nv = V.shape[1]
-    nh = _count(n_hidden, "n_hidden", 0)
-    n_epochs = _count(n_epochs, "n_epochs", 0)
+    nh = as_count(n_hidden, "n_hidden", 0)
+    n_epochs = as_count(n_epochs, "n_epochs", 0)
     if gradient not in ("exact", "sampled"):
         raise ValueError(f"gradient must be 'exact' or 'sampled', got {gradient!r}")
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    lr = as_positive(lr, "lr")
+    init_scale = as_positive(init_scale, "init_scale")
     n = nv + nh
     _check_enumerable(n)
-    rng = np.random.default_rng() if rng is None else rng
+    rng = as_rng(rng)
     A = rng.normal(scale=init_scale, size=(n, n))
     W = np.triu(A, 1) + np.triu(A, 1).T
     b = np.zeros(n)
@@ -617,25 +629,29 @@ def fit_boltzmann_machine(data, n_hidden: int, n_epochs: int = 200, lr: float = 
             dW, db = bm_gradient_sampled(W, b, V, nv, rng, n_sweeps, n_chains)
         W, b = W + lr * dW, b + lr * db
         kl.append(kl_to_data(W, b, V, nv))
-    return {"W": W, "b": b, "kl": np.array(kl)}
+    return BoltzmannFit(W=W, b=b, kl=np.array(kl))
 
 
 # ----------------------------------------------------------------------------- widget logic
 
-def temperature_view(W, b=None, T=1.0) -> dict:
-    """What the temperature widget shows: the exact distribution at T, states sorted by energy.
+@dataclass(frozen=True, eq=False)
+class TemperatureView:
+    """What the temperature widget shows (:func:`temperature_view`): ``energies`` and ``probabilities``
+    (2^N,) sorted by energy, ``entropy`` (nats), ``mean_energy``, ``p_ground`` (total probability of the
+    lowest-energy states)."""
 
-    Returns ``energies`` and ``probabilities`` (2^N,) sorted by energy, ``entropy`` (nats),
-    ``mean_energy`` and ``p_ground`` (total probability of the lowest-energy states).
-    """
+    energies: np.ndarray
+    probabilities: np.ndarray
+    entropy: float
+    mean_energy: float
+    p_ground: float
+
+
+def temperature_view(W, b=None, T=1.0) -> TemperatureView:
+    """What the temperature widget shows: the exact distribution at T, states sorted by energy."""
     e = state_energies(W, b)
     p = boltzmann_probabilities(e, T)
     order = np.argsort(e, kind="stable")
     nz = p[p > 0]
-    return {
-        "energies": e[order],
-        "probabilities": p[order],
-        "entropy": float(-np.sum(nz * np.log(nz))),
-        "mean_energy": float(p @ e),
-        "p_ground": float(p[np.isclose(e, e.min())].sum()),
-    }
+    return TemperatureView(energies=e[order], probabilities=p[order], entropy=float(-np.sum(nz * np.log(nz))),
+                           mean_energy=float(p @ e), p_ground=float(p[np.isclose(e, e.min())].sum()))

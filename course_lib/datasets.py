@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import as_spins
+from .core import as_finite, as_probability, as_rng, as_spins
+
+__all__ = ["letter_patterns", "shapes_8x8", "MNIST_FILES", "data_dir", "load_mnist", "binarize", "corrupt"]
 
 _GLYPHS = {
     # The seed notebook's three patterns first ("0", "1", "X"), then letters.
@@ -47,11 +49,11 @@ def letter_patterns(names: str | list[str] | None = None) -> tuple[np.ndarray, l
     (the seed's "0", "1", "X", then letters), enough to overload a 25-neuron network.
     """
     chosen = list(_GLYPHS) if names is None else list(names)
-    unknown = [n for n in chosen if n not in _GLYPHS]
+    unknown = [n for n in chosen if not isinstance(n, str) or n not in _GLYPHS]
     if unknown:
         raise ValueError(f"unknown glyph(s) {unknown}; available: {''.join(_GLYPHS)}")
     rows = [[1.0 if ch == "#" else -1.0 for ch in "".join(_GLYPHS[n])] for n in chosen]
-    return np.array(rows, dtype=np.float64), chosen
+    return np.array(rows, dtype=np.float64).reshape(len(chosen), 25), chosen
 
 
 def shapes_8x8() -> tuple[np.ndarray, list[str]]:
@@ -72,11 +74,13 @@ def shapes_8x8() -> tuple[np.ndarray, list[str]]:
 
 
 def data_dir() -> Path:
-    """The folder holding the bundled data sets (``COURSE_DATA`` overrides it)."""
+    """The folder holding the bundled data sets: ``COURSE_DATA`` if set, else the copy inside the installed
+    package (a non-editable ``pip install .`` puts it in course_lib/data/), else data/ of the checkout."""
     override = os.environ.get("COURSE_DATA")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "data"
+    here = Path(__file__).resolve().parent
+    return here / "data" if (here / "data").is_dir() else here.parent / "data"
 
 
 def _read_checked(path: Path, sha256: str) -> bytes:
@@ -128,21 +132,34 @@ def load_mnist(split: str = "test", directory: str | Path | None = None) -> tupl
     return images.copy(), labels.astype(np.int64)
 
 
-def binarize(images, threshold: float = 127) -> np.ndarray:
-    """Flatten images and map pixels above ``threshold`` to +1, the rest to -1: (n, d) float."""
-    arr = np.asarray(images)
-    if arr.ndim < 2:
-        raise ValueError(f"images must have shape (n, ...), got {arr.shape}")
+def binarize(images, threshold: float | None = None) -> np.ndarray:
+    """Flatten images and map pixels above ``threshold`` to +1, the rest to -1: (n, d) float.
+
+    The default threshold is the middle of the pixel range: 127 for 0..255 pixels (what
+    ``load_mnist`` returns), 0.5 for images already scaled to [0, 1] (floats with every value in
+    [0, 1]). An explicit threshold outside the range of such scaled images raises ValueError
+    instead of turning every pixel to -1.
+    """
+    arr = as_finite(images, "images")
+    if arr.ndim < 2 or arr.shape[0] == 0:
+        raise ValueError(f"images must have shape (n, ...) with n >= 1, got {arr.shape}")
+    scaled = not np.issubdtype(np.asarray(images).dtype, np.integer) and arr.min() >= 0 and arr.max() <= 1
+    if threshold is None:
+        threshold = 0.5 if scaled else 127.0
+    threshold = float(as_finite(threshold, "threshold"))
+    if scaled and threshold >= 1:
+        raise ValueError(f"images are scaled to [0, 1] but threshold = {threshold} is for 0..255 pixels: every "
+                         "pixel would become -1; leave threshold out (0.5 is used) or pass one in [0, 1)")
     flat = arr.reshape(arr.shape[0], -1)
     return np.where(flat > threshold, 1.0, -1.0)
 
 
-def corrupt(patterns, p: float, rng: np.random.Generator) -> np.ndarray:
-    """Flip each unit of +-1 ``patterns`` independently with probability ``p``; a new array."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"flip probability p must be in [0, 1], got {p}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+def corrupt(patterns, p: float, rng=None) -> np.ndarray:
+    """Flip each unit of +-1 ``patterns`` independently with probability ``p``; a new array.
+
+    ``rng``: None (fresh randomness), an int seed or a np.random.Generator."""
+    p = as_probability(p, "flip probability p")
+    rng = as_rng(rng)
     spins = as_spins(patterns, name="patterns")
     flips = rng.random(spins.shape) < p
     return np.where(flips, -spins, spins)

@@ -2,8 +2,14 @@
 
 Spins are +-1. Every function takes one state (N,) or a batch (B, N) and returns the
 matching leading shape; stored patterns are a (p, N) array. Chapter 01 uses the energy,
-fields and flips; chapter 02 the learning rules (Hebb, centred Hebb, pseudoinverse, Storkey);
-chapter 03 the dynamics (sync_step, async_sweep, recall) and the capacity measurements.
+fields and flips (and its widget's view, :func:`damage_view`); chapter 02 the learning rules
+(Hebb, centred Hebb, pseudoinverse, Storkey); chapter 03 the dynamics (sync_step, async_sweep,
+recall) and the capacity measurements. Later chapters reuse this module's Hebb rule
+(:func:`hebbian_weights`) and zero-temperature sign dynamics (:func:`recall`): they are the
+course's only copies.
+
+Randomness follows ``course_lib.core.as_rng``: ``rng=None`` is fresh randomness, an int seeds
+it; a deterministic asynchronous order is the explicit ``order=`` argument.
 """
 
 from __future__ import annotations
@@ -13,7 +19,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import as_bias, as_patterns, as_spins, as_weights
+from .core import (
+    as_bias,
+    as_count,
+    as_finite,
+    as_index,
+    as_order,
+    as_patterns,
+    as_probability,
+    as_rng,
+    as_spins,
+    as_weights,
+    check_memory,
+)
+
+__all__ = [
+    "energy", "local_field", "flip_energy_change", "flip_units", "steepest_descent", "DamageView", "damage_view",
+    "hebbian_weights", "centered_hebbian_weights", "pseudoinverse_weights", "storkey_weights", "crosstalk",
+    "overlap", "overlap_matrix", "sync_step", "async_sweep", "recall_steps", "RecallResult", "recall",
+    "ALPHA_C_AGS", "classify_states", "basin_curve", "one_step_error", "one_step_error_exact",
+    "mceliece_capacity", "CapacityCurve", "capacity_curve",
+]
 
 
 def energy(W, states, b=None) -> np.ndarray | float:
@@ -36,22 +62,96 @@ def local_field(W, states, b=None) -> np.ndarray:
     return h if b is None else h + b
 
 
-def flip_energy_change(W, states, i: int, b=None) -> np.ndarray | float:
+def flip_energy_change(W, states, i: int | None, b=None) -> np.ndarray | float:
     """E(s with s_i flipped) - E(s) = 2 s_i (h_i - W_ii s_i), in O(N) per state.
 
-    Needs a symmetric W (the energy only sees W's symmetric part). ``i`` is a unit index.
+    Needs a symmetric W (the energy only sees W's symmetric part). ``i`` is a unit index in
+    [0, N); ``i=None`` gives the change of every unit at once, with the shape of ``states``.
     """
-    W = as_weights(W)
-    if not np.allclose(W, W.T):
-        raise ValueError("flip_energy_change needs a symmetric W: the energy only sees (W + W^T)/2")
+    W = as_weights(W, symmetric=True)
     s = as_spins(states, n=W.shape[0])
     n = W.shape[0]
-    if not isinstance(i, (int, np.integer)) or not -n <= i < n:
-        raise IndexError(f"unit index i must be an integer in [0, {n}), got {i!r}")
     b = as_bias(b, n)
+    if i is None:
+        return 2.0 * s * (local_field(W, s, b) - np.diag(W) * s)
+    i = as_index(i, n, "unit index i")
     h_i = s @ W[i] + (0.0 if b is None else b[i])
     delta = 2.0 * s[..., i] * (h_i - W[i, i] * s[..., i])
     return float(delta) if s.ndim == 1 else delta
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 01: the damage widget (one stored memory, damaged, then rolling downhill)
+# ----------------------------------------------------------------------------------------------
+
+def _one_state(x, name: str, n: int | None = None) -> np.ndarray:
+    x = as_spins(x, n=n, name=name)
+    if x.ndim != 1:
+        raise ValueError(f"{name} must be one state of shape (N,), got shape {x.shape}")
+    return x
+
+
+def flip_units(pattern, d: int, order=None) -> np.ndarray:
+    """The pattern (N,) with the units ``order[:d]`` flipped (``order`` a permutation; default 0, 1, ..., N-1)."""
+    x = _one_state(pattern, "pattern")
+    n = x.size
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d <= n:
+        raise ValueError(f"d, the number of flipped units, must be an integer in [0, {n}], got {d!r}")
+    order = np.arange(n) if order is None else as_order(order, n, permutation=True)
+    s = x.copy()
+    s[order[:d]] *= -1
+    return s
+
+
+def steepest_descent(W, state, max_flips: int = 10_000) -> np.ndarray:
+    """Flip the unit whose flip lowers E the most until none does; the visited states (T+1, N).
+
+    Uses :func:`flip_energy_change` for all units at once; every step lowers E strictly, so it
+    stops in a local minimum (ties go to the lowest index). ``max_flips`` bounds the loop.
+    """
+    W = as_weights(W, symmetric=True)
+    s = _one_state(state, "state", W.shape[0]).copy()
+    visited = [s.copy()]
+    for _ in range(as_count(max_flips, "max_flips")):
+        changes = flip_energy_change(W, s, None)
+        i = int(np.argmin(changes))
+        if changes[i] >= 0:
+            break
+        s[i] *= -1
+        visited.append(s.copy())
+    return np.array(visited)
+
+
+@dataclass(frozen=True, eq=False)
+class DamageView:
+    """What chapter 01's widget shows (:func:`damage_view`): ``state`` (N,) the damaged pattern, with
+    its ``energy`` and ``overlap`` m; ``energies`` (N+1,) the energy at every damage level 0..N;
+    ``path`` (T+1, N) the states of steepest descent from ``state`` and ``path_energies`` (T+1,);
+    ``end`` the last state; ``recalled``: "x" (the memory), "-x" (its negative) or "other"."""
+
+    state: np.ndarray
+    energy: float
+    overlap: float
+    energies: np.ndarray
+    path: np.ndarray
+    path_energies: np.ndarray
+    end: np.ndarray
+    recalled: str
+
+
+def damage_view(pattern, d: int, order=None) -> DamageView:
+    """Chapter 01's widget: one pattern x (N,) stored by Hebb's rule, W = (x x^T - I) / N, so that
+    E(s) = -N/2 m^2 + 1/2 with overlap m = x.s / N; d of its units flipped along ``order``, then
+    steepest descent from there."""
+    x = _one_state(pattern, "pattern")
+    W = hebbian_weights(x)
+    s = flip_units(x, d, order)
+    levels = np.array([flip_units(x, k, order) for k in range(x.size + 1)])
+    path = steepest_descent(W, s)
+    end = path[-1]
+    recalled = "x" if np.array_equal(end, x) else "-x" if np.array_equal(end, -x) else "other"
+    return DamageView(state=s, energy=energy(W, s), overlap=float(s @ x / x.size), energies=energy(W, levels),
+                      path=path, path_energies=energy(W, path), end=end, recalled=recalled)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -136,12 +236,18 @@ def crosstalk(patterns, W=None) -> np.ndarray:
     X = as_patterns(patterns)
     W = hebbian_weights(X) if W is None else as_weights(W)
     n = X.shape[1]
+    if W.shape[0] != n:
+        raise ValueError(f"W is {W.shape[0]} x {W.shape[0]} but the patterns have N = {n} units")
     return X * local_field(W, X) - (n - 1) / n
 
 
 # ----------------------------------------------------------------------------------------------
 # Chapter 03: dynamics
 # ----------------------------------------------------------------------------------------------
+# The zero-temperature rule, once: s_i <- sign(h_i), and a unit whose field is exactly 0 keeps its
+# value. All units at once that is ``_sign_keep``; one unit at a time, a unit flips iff s_i h_i < 0
+# (``_sweep_inplace``). Every sign dynamics of the course (boltzmann.greedy_descent, the classical
+# baselines of chapters 06 and 07) goes through :func:`recall` or :func:`async_sweep`.
 
 def _sign_keep(h: np.ndarray, s: np.ndarray) -> np.ndarray:
     """sign(h), keeping the current spin where h == 0 (so a tie never moves a unit)."""
@@ -175,18 +281,21 @@ def sync_step(W, states, b=None) -> np.ndarray:
     return _sign_keep(local_field(W, s, b), s)
 
 
-def _order(n: int, rng, order) -> np.ndarray:
+def _orders(n: int, rng, order, permutation: bool):
+    """The visiting order of each sweep: ``order`` every time if given, else a fresh permutation of
+    the units per sweep, drawn from ``rng`` (core.as_rng: None = fresh randomness)."""
     if order is not None:
-        order = np.asarray(order)
-        if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer) or order.min(initial=0) < 0 \
-                or order.max(initial=0) >= n:
-            raise ValueError(f"order must be a 1-D array of unit indices in [0, {n}), got {order!r}")
-        return order
-    if rng is None:
-        return np.arange(n)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0), or None")
-    return rng.permutation(n)
+        if rng is not None:
+            raise ValueError("give either rng (a random order per sweep) or order (a fixed order), not both")
+        fixed = as_order(order, n, permutation=permutation)
+        while True:
+            yield fixed
+    gen = as_rng(rng)
+    while True:
+        yield gen.permutation(n)
+
+
+_BLOCK = 64  # units that _sweep_inplace scans together
 
 
 def _sweep_inplace(WT: np.ndarray, S: np.ndarray, H: np.ndarray, order: np.ndarray,
@@ -194,83 +303,88 @@ def _sweep_inplace(WT: np.ndarray, S: np.ndarray, H: np.ndarray, order: np.ndarr
     """Asynchronous updates of the units in ``order`` on every row of S (R, N), in place.
 
     H (R, N) holds the current fields. ``WT`` is W^T (N, N), or a stack (K, N, N) with ``group``
-    (R,) naming each row's matrix. After flipping s_i by d, every field moves by d W[:, i]
-    (row i of W^T), so a flip costs O(N) and a unit nobody flips costs O(R). A row whose units all
-    agree with their fields cannot flip during the sweep (its fields change only through its own
-    flips), so only the other rows are swept. Returns the flip count per row.
+    (R,) naming each row's matrix. A unit flips iff s_i h_i < 0; flipping s_i moves the row's
+    fields by -2 s_i W[:, i] (row i of W^T): O(N) per flip. A row's fields change only through its
+    own flips, so a unit that agrees with its field needs no visit until the row flips again:
+    each block of the order is scanned once for all rows, then every row jumps from one
+    disagreeing unit to its next (all rows at once, each at its own unit). The result is exactly
+    that of visiting every unit in order, one at a time. Returns the flip count per row.
     """
     flips = np.zeros(S.shape[0], dtype=np.int64)
-    live = np.flatnonzero(np.any(S * H < 0, axis=1))
-    if live.size == 0:
-        return flips
-    whole = live.size == S.shape[0]
-    sub_S, sub_H = (S, H) if whole else (S[live], H[live])
-    sub_g = group if (group is None or whole) else group[live]
-    sub_f = flips if whole else np.zeros(live.size, dtype=np.int64)
-    for i in order:
-        rows = np.nonzero(sub_S[:, i] * sub_H[:, i] < 0)[0]  # units that disagree with their field flip
-        if rows.size:
-            s_old = sub_S[rows, i]
-            sub_S[rows, i] = -s_old
-            sub_H[rows] -= (2.0 * s_old)[:, None] * (WT[i] if sub_g is None else WT[sub_g[rows], i])
-            sub_f[rows] += 1
-    if not whole:
-        S[live], H[live], flips[live] = sub_S, sub_H, sub_f
+    for start in range(0, order.size, _BLOCK):
+        blk = order[start:start + _BLOCK]
+        D = S[:, blk] * H[:, blk] < 0
+        rows = np.flatnonzero(D.any(axis=1))
+        if rows.size == 0:
+            continue
+        pos = np.argmax(D[rows], axis=1)
+        after = np.arange(blk.size)
+        while rows.size:
+            units = blk[pos]
+            s_old = S[rows, units]
+            S[rows, units] = -s_old
+            cols = WT[units] if group is None else WT[group[rows], units]  # a fresh copy: scale it in place
+            cols *= (2 * s_old)[:, None]
+            H[rows] -= cols
+            flips[rows] += 1
+            sub = rows[:, None]
+            D = (S[sub, blk] * H[sub, blk] < 0) & (after > pos[:, None])
+            more = D.any(axis=1)
+            rows, pos = rows[more], np.argmax(D[more], axis=1)
     return flips
 
 
-def async_sweep(W, states, rng: np.random.Generator | None = None, b=None, order=None,
-                sweeps: int = 1) -> np.ndarray:
-    """Asynchronous sweeps: units updated one at a time, s_i <- sign(h_i), each unit once per sweep.
+def async_sweep(W, states, rng=None, b=None, order=None, sweeps: int = 1) -> np.ndarray:
+    """Asynchronous sweeps: units updated one at a time, s_i <- sign(h_i) (h_i = 0 keeps s_i).
 
-    The order of each sweep is ``order`` if given, else a fresh ``rng.permutation(N)``, else 0..N-1;
-    the same order is used for every state of a batch (B, N), and every probe sees the units it has
-    already updated (exactly as a per-unit loop would). A unit with h_i = 0 keeps its value. Fields
-    are updated incrementally: O(B N^2) for the first field, then O(N) per flip. Returns a new array.
+    Each sweep visits the units in ``order`` if given (any 1-D list of unit indices: some units
+    only, or some twice, is allowed here), else in a fresh random permutation drawn from ``rng``.
+    The same order serves every state of a batch (B, N), and every probe sees the units it has
+    already updated (exactly as a per-unit loop would). Fields are updated incrementally: O(B N^2)
+    for the first field, then O(N) per flip. Returns a new array.
     """
-    if not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
-        raise ValueError(f"sweeps must be a positive integer, got {sweeps!r}")
+    sweeps = as_count(sweeps, "sweeps")
     W = as_weights(W)
     s = as_spins(states, n=W.shape[0])
     S = np.atleast_2d(s).copy()
     H = local_field(W, S, b)
     WT = np.ascontiguousarray(W.T)
+    orders = _orders(W.shape[0], rng, order, permutation=False)
     for _ in range(sweeps):
-        _sweep_inplace(WT, S, H, _order(W.shape[0], rng, order))
+        _sweep_inplace(WT, S, H, next(orders))
     return S if s.ndim == 2 else S[0]
 
 
-def recall_steps(W, probe, rng: np.random.Generator | None = None, order=None, b=None,
+def recall_steps(W, probe, rng=None, order=None, b=None,
                  max_sweeps: int = 20) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Asynchronous recall of ONE probe (N,), recorded update by update (for figures and widgets).
 
     Returns ``(states (T+1, N), energies (T+1,), units (T,))``: the state and energy before any
     update and after each single-unit update, and which unit each update visited (changed or not).
-    Sweeps follow :func:`async_sweep`'s order rule; recording stops after a sweep that flips nothing.
+    Each sweep visits the units in ``order`` (a permutation) or in a fresh ``rng`` permutation;
+    recording stops after a sweep that flips nothing.
     """
     W = as_weights(W)
-    s = as_spins(probe, n=W.shape[0], name="probe")
-    if s.ndim != 1:
-        raise ValueError(f"recall_steps follows one probe of shape (N,), got shape {s.shape}")
-    bvec = np.zeros(W.shape[0]) if b is None else as_bias(b, W.shape[0])
-    s = s.copy()
-    states, units = [s.copy()], []
-    for _ in range(max_sweeps):
-        changed = False
-        for i in _order(W.shape[0], rng, order):
-            h_i = W[i] @ s + bvec[i]
-            if s[i] * h_i < 0:
-                s[i] = -s[i]
-                changed = True
-            states.append(s.copy())
+    s = _one_state(probe, "probe", W.shape[0])
+    bb = as_bias(b, W.shape[0])
+    S = s[None, :].copy()
+    H = local_field(W, S, bb)
+    WT = np.ascontiguousarray(W.T)
+    orders = _orders(W.shape[0], rng, order, permutation=True)
+    states, units = [S[0].copy()], []
+    for _ in range(as_count(max_sweeps, "max_sweeps")):
+        changed = 0
+        for i in next(orders):
+            changed += int(_sweep_inplace(WT, S, H, np.array([i]))[0])
+            states.append(S[0].copy())
             units.append(int(i))
         if not changed:
             break
-    S = np.array(states)
-    return S, energy(W, S, None if b is None else bvec), np.array(units, dtype=np.int64)
+    out = np.array(states)
+    return out, energy(W, out, bb), np.array(units, dtype=np.int64)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class RecallResult:
     """What :func:`recall` returns. Batch shapes: states (B, N), converged (B,), sweeps (B,),
     energies (T + 1, B) with T the number of sweeps run (row 0 is the probes' energy)."""
@@ -284,26 +398,26 @@ class RecallResult:
         return iter((self.states, self.converged, self.energies))
 
 
-def recall(W, probes, mode: str = "async", max_sweeps: int = 100, rng: np.random.Generator | None = None,
-           b=None, order=None) -> RecallResult:
+def recall(W, probes, mode: str = "async", max_sweeps: int = 100, rng=None, b=None, order=None) -> RecallResult:
     """Run the dynamics from each probe until a fixed point or ``max_sweeps`` sweeps.
 
-    ``mode="async"``: sweeps of single-unit updates (a new ``rng`` permutation per sweep, or the
-    fixed ``order``, or 0..N-1); a probe has converged when a whole sweep flips nothing.
-    ``mode="sync"``: s <- sign(W s + b) for all units at once; converged when s' = s (a probe in a
-    2-cycle never converges). Ties h_i = 0 keep the unit. Probes (N,) or (B, N); result shapes
-    follow (see :class:`RecallResult`). Energies E = -1/2 s^T W s - b^T s after every sweep.
+    ``mode="async"``: sweeps of single-unit updates, in a fresh ``rng`` permutation per sweep or in
+    the fixed ``order`` (a permutation of the N units, so that a sweep that flips nothing really
+    means a fixed point); a probe has converged when a whole sweep flips nothing. ``mode="sync"``:
+    s <- sign(W s + b) for all units at once; converged when s' = s (a probe in a 2-cycle never
+    converges). Ties h_i = 0 keep the unit. Probes (N,) or (B, N); result shapes follow (see
+    :class:`RecallResult`). Energies E = -1/2 s^T W s - b^T s after every sweep.
     """
     if mode not in ("async", "sync"):
         raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
-    if not isinstance(max_sweeps, (int, np.integer)) or max_sweeps < 1:
-        raise ValueError(f"max_sweeps must be a positive integer, got {max_sweeps!r}")
+    max_sweeps = as_count(max_sweeps, "max_sweeps")
     W = as_weights(W)
     n = W.shape[0]
-    single = as_spins(probes, n=n, name="probes").ndim == 1
-    S = np.atleast_2d(as_spins(probes, n=n, name="probes")).copy()
+    P = as_spins(probes, n=n, name="probes")
+    S = np.atleast_2d(P).copy()
     bb = as_bias(b, n)
     bvec = np.zeros(n) if bb is None else bb
+    orders = _orders(n, rng, order, permutation=True) if mode == "async" else None
     H = S @ W.T + bvec
     WT = np.ascontiguousarray(W.T)
     done = np.zeros(S.shape[0], dtype=bool)
@@ -315,9 +429,8 @@ def recall(W, probes, mode: str = "async", max_sweeps: int = 100, rng: np.random
             break
         if mode == "async":
             sub_S, sub_H = S[active], H[active]
-            flips = _sweep_inplace(WT, sub_S, sub_H, _order(n, rng, order))
+            changed = _sweep_inplace(WT, sub_S, sub_H, next(orders)) > 0
             S[active], H[active] = sub_S, sub_H
-            changed = flips > 0
         else:
             new = _sign_keep(H[active], S[active])
             changed = np.any(new != S[active], axis=1)
@@ -327,7 +440,7 @@ def recall(W, probes, mode: str = "async", max_sweeps: int = 100, rng: np.random
         done[active[~changed]] = True
         energies.append(-0.5 * np.sum(S * (H + bvec), axis=1))
     E = np.array(energies)
-    if single:
+    if P.ndim == 1:
         return RecallResult(S[0], done[0], E[:, 0], sweeps[0])
     return RecallResult(S, done, E, sweeps)
 
@@ -361,8 +474,7 @@ def classify_states(states, patterns) -> np.ndarray:
     return labels
 
 
-def basin_curve(W, patterns, noise_levels, trials: int, rng: np.random.Generator, b=None,
-                max_sweeps: int = 50) -> np.ndarray:
+def basin_curve(W, patterns, noise_levels, trials: int, rng=None, b=None, max_sweeps: int = 50) -> np.ndarray:
     """Fraction of probes that return exactly to their pattern, for each noise level: shape (L,).
 
     Each of ``trials`` copies of every pattern (p, N) is corrupted by flipping each unit with
@@ -370,11 +482,11 @@ def basin_curve(W, patterns, noise_levels, trials: int, rng: np.random.Generator
     and trials go through the dynamics as one batch.
     """
     X = as_patterns(patterns)
-    levels = np.asarray(noise_levels, dtype=float)
+    levels = as_finite(noise_levels, "noise_levels")
     if levels.ndim != 1 or np.any((levels < 0) | (levels > 1)):
         raise ValueError(f"noise_levels must be a 1-D array of flip probabilities in [0, 1], got {noise_levels!r}")
-    if not isinstance(trials, (int, np.integer)) or trials < 1:
-        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    trials = as_count(trials, "trials")
+    rng = as_rng(rng)
     targets = np.tile(X, (len(levels) * trials, 1))
     flip_p = np.repeat(levels, trials * X.shape[0])[:, None]
     probes = np.where(rng.random(targets.shape) < flip_p, -targets, targets)
@@ -389,7 +501,7 @@ def one_step_error(alpha) -> np.ndarray | float:
     The crosstalk on a unit of a Hebbian pattern is a sum of (p-1)(N-1) random +-1/N terms, of
     variance ~ p/N = alpha, against a signal of ~1.
     """
-    a = np.asarray(alpha, dtype=float)
+    a = as_finite(alpha, "alpha")
     if np.any(a <= 0):
         raise ValueError("alpha = p/N must be positive")
     out = 0.5 * np.vectorize(math.erfc)(1.0 / np.sqrt(2.0 * a))
@@ -402,8 +514,7 @@ def one_step_error_exact(n: int, p: int) -> float:
     N x_i h_i = (N - 1) + X, where X is a sum of M = (p - 1)(N - 1) independent +-1 terms, i.e.
     X = 2K - M with K ~ Binomial(M, 1/2). The unit flips iff X < -(N - 1) (a tie keeps it).
     """
-    if n < 2 or p < 1:
-        raise ValueError(f"need n >= 2 units and p >= 1 patterns, got n={n}, p={p}")
+    n, p = as_count(n, "n", 2), as_count(p, "p")
     m = (p - 1) * (n - 1)
     kmax = math.ceil((m - n + 1) / 2) - 1  # largest K with 2K - M < -(N - 1)
     if kmax < 0:
@@ -419,14 +530,14 @@ def mceliece_capacity(n) -> np.ndarray | float:
     """N / (2 ln N): the largest p for which a given stored pattern is, with probability -> 1 as
     N -> infinity, an exact fixed point of Hebb's rule (McEliece, Posner, Rodemich, Venkatesh 1987).
     Requiring all p patterns to be fixed points at once gives N / (4 ln N)."""
-    arr = np.asarray(n, dtype=float)
+    arr = as_finite(n, "N")
     if np.any(arr < 2):
         raise ValueError("N must be at least 2")
     out = arr / (2 * np.log(arr))
     return float(out) if out.ndim == 0 else out
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class CapacityCurve:
     """What :func:`capacity_curve` returns; every array has one entry per load (L,) unless noted.
 
@@ -447,62 +558,86 @@ class CapacityCurve:
     recalled: np.ndarray
 
 
+_CHUNK_BYTES = 100 * 2**20  # weight matrices held at once by capacity_curve
+
+
 def _stacked_weights(X: np.ndarray, rule: str) -> np.ndarray:
-    """Weights for a stack of pattern sets X (K, p, N) -> (K, N, N)."""
+    """Weights for a stack of pattern sets X (K, p, N) -> (K, N, N). For "hebb" this is N times
+    Hebb's W (X^T X with a zero diagonal): integers, exact in X's dtype, with the same signs."""
     if rule == "hebb":
-        W = np.matmul(X.transpose(0, 2, 1), X) / X.shape[2]
-        W[:, np.arange(X.shape[2]), np.arange(X.shape[2])] = 0.0
+        W = np.matmul(X.transpose(0, 2, 1), X)
+        W[:, np.arange(X.shape[2]), np.arange(X.shape[2])] = 0
         return W
     fn = {"pseudoinverse": pseudoinverse_weights, "storkey": storkey_weights}[rule]
     return np.stack([fn(x) for x in X])
 
 
-def capacity_curve(n: int, alphas, trials: int = 10, rng: np.random.Generator | None = None,
-                   rule: str = "hebb", noise: float = 0.0, n_probes: int = 32,
-                   max_sweeps: int = 30) -> CapacityCurve:
+def capacity_curve(n: int, alphas, trials: int = 10, rng=None, rule: str = "hebb", noise: float = 0.0,
+                   n_probes: int = 32, max_sweeps: int = 30) -> CapacityCurve:
     """Measure storage against load alpha = p/N with random patterns, ``trials`` networks per load.
 
     For each load, p = round(alpha N) random +-1 patterns are stored with ``rule`` ("hebb",
     "pseudoinverse" or "storkey"). Every stored pattern is tested for one-step stability; then up to
     ``n_probes`` of them per network, each corrupted with flip probability ``noise``, run by
     asynchronous sweeps (a random order per sweep, all trials and probes as one batch) until no unit
-    flips or ``max_sweeps``. Memory: trials are processed in chunks of about 100 MB of weights.
+    flips or ``max_sweeps``. Hebb's fields are computed exactly, in integers (N h), through the
+    overlaps with the patterns; a network's weights are built only if one of its probes moves.
+    Sizes whose (N, N) weights cannot fit in memory are refused up front.
     """
     if rule not in ("hebb", "pseudoinverse", "storkey"):
         raise ValueError(f"rule must be 'hebb', 'pseudoinverse' or 'storkey', got {rule!r}")
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    a = np.asarray(alphas, dtype=float)
-    if a.ndim != 1 or np.any(a <= 0):
-        raise ValueError("alphas must be a 1-D array of positive loads p/N")
-    if not 0 <= noise <= 1:
-        raise ValueError(f"noise must be a flip probability in [0, 1], got {noise}")
-    rng = np.random.default_rng() if rng is None else rng
-    ps = np.maximum(1, np.rint(a * n).astype(int))
-    chunk = max(1, min(trials, int(1.25e7 // (n * n))))
+    n = as_count(n, "n", 2)
+    a = as_finite(alphas, "alphas")
+    if a.ndim != 1 or a.size == 0 or np.any(a <= 0):
+        raise ValueError(f"alphas must be a non-empty 1-D array of positive loads p/N, got {alphas!r}")
+    trials, n_probes = as_count(trials, "trials"), as_count(n_probes, "n_probes")
+    max_sweeps = as_count(max_sweeps, "max_sweeps")
+    noise = as_probability(noise, "noise")
+    ps = np.maximum(1, np.rint(a * n).astype(np.int64))
+    # N h is a sum of at most p (N - 1) integers: exact in float32 below 2^24
+    dtype = np.float32 if rule == "hebb" and int(ps.max()) * n < 2**24 else np.float64
+    item = np.dtype(dtype).itemsize
+    check_memory(n * n * item + 4 * int(ps.max()) * n * item, f"capacity_curve(n={n}) at p = {ps.max()}",
+                 "each network holds an (N, N) weight matrix; choose a smaller n or smaller loads")
+    rng = as_rng(rng)
+    chunk = max(1, min(trials, _CHUNK_BYTES // (n * n * item)))
     stable, bits, over, hits = (np.zeros((len(a), trials)) for _ in range(4))
-    for li, p in enumerate(ps):
+    for li, p in enumerate(int(p) for p in ps):
         for start in range(0, trials, chunk):
             k = min(chunk, trials - start)
-            X = 2.0 * rng.integers(0, 2, size=(k, p, n), dtype=np.int8) - 1.0
-            W = _stacked_weights(X, rule)
-            # X W = (X X^T) X / N - (p / N) X for Hebb (the diagonal removed): O(p^2 N), not O(p N^2)
-            H0 = np.matmul(X, W) if rule != "hebb" else np.matmul(np.matmul(X, X.transpose(0, 2, 1)), X) / n - p / n * X
+            X = (2 * rng.integers(0, 2, size=(k, p, n), dtype=np.int8) - 1).astype(dtype)
+            q = min(p, n_probes)
+            T = X[:, :q]
+            S = np.where(rng.random(T.shape) < noise, -T, T)
+            if rule == "hebb":
+                # N h(s) = (s X^T) X - p s (the diagonal removed): O(p^2 N) per pattern set, not O(p N^2)
+                XT = X.transpose(0, 2, 1)
+                H0 = np.matmul(np.matmul(X, XT), X) - p * X
+                H = H0[:, :q].copy() if noise == 0 else np.matmul(np.matmul(S, XT), X) - p * S
+            else:
+                W = _stacked_weights(X, rule)
+                H0, H = np.matmul(X, W), np.matmul(S, W)
             ok = X * H0 >= 0  # a tie keeps the unit, so h_i = 0 counts as stable
             sl = slice(start, start + k)
             stable[li, sl] = ok.all(axis=2).mean(axis=1)
             bits[li, sl] = 1 - ok.mean(axis=(1, 2))
-            q = min(p, n_probes)
-            T = X[:, :q].reshape(k * q, n)
-            S = np.where(rng.random(T.shape) < noise, -T, T)
+            S, H = S.reshape(k * q, n), H.reshape(k * q, n)
             group = np.repeat(np.arange(k), q)
-            H = np.matmul(S.reshape(k, q, n), W).reshape(k * q, n)
-            for _ in range(max_sweeps):  # a row that flips nothing in a sweep is a fixed point: it stays put
-                if not _sweep_inplace(W, S, H, rng.permutation(n), group).any():
-                    break
-            m = np.sum(S * T, axis=1).reshape(k, q) / n
+            nets = np.unique(group[np.any(S * H < 0, axis=1)])  # networks with a probe that will move
+            order = rng.permutation(n)
+            if nets.size:
+                WT = _stacked_weights(X[nets], rule) if rule == "hebb" else W[nets]
+                rows = np.flatnonzero(np.isin(group, nets))
+                sub_S, sub_H = S[rows], H[rows]
+                sub_g = np.searchsorted(nets, group[rows])
+                for sweep in range(max_sweeps):  # a row that flips nothing in a sweep is a fixed point
+                    if sweep:
+                        order = rng.permutation(n)
+                    if not _sweep_inplace(WT, sub_S, sub_H, order, sub_g).any():
+                        break
+                S[rows] = sub_S
+            m = np.sum(S * T.reshape(k * q, n), axis=1, dtype=np.float64).reshape(k, q) / n
             over[li, sl] = m.mean(axis=1)
             hits[li, sl] = (m == 1.0).mean(axis=1)
-    return CapacityCurve(n=int(n), alphas=a, p=ps, stable_fraction=stable.mean(axis=1),
-                         bit_error=bits.mean(axis=1), overlap=over.mean(axis=1), overlap_trials=over,
-                         recalled=hits.mean(axis=1))
+    return CapacityCurve(n=n, alphas=a, p=ps, stable_fraction=stable.mean(axis=1), bit_error=bits.mean(axis=1),
+                         overlap=over.mean(axis=1), overlap_trials=over, recalled=hits.mean(axis=1))

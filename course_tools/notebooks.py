@@ -8,7 +8,26 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+from course_lib.learner import CourseNotFound, course_root
+
+__all__ = ["CourseNotFound", "find_root", "NAME_RE", "ANSWER_TAG", "CHECK_TAG", "BEGIN", "END", "NotebookError",
+           "chapter_of", "course_notebooks", "read_notebook", "tags", "exercise_of", "exercises"]
+
+def find_root(root: str | Path | None = None) -> Path:
+    """The course the instructor's tools act on: ``root`` if given, else the folder at or above the working
+    directory that holds ``pyproject.toml`` and ``solutions/``; never where this package is installed (a
+    second checkout using the same environment acts on itself). Raises CourseNotFound (a ValueError)."""
+    return course_root(root, needs="solutions")
+
+
+def __getattr__(name: str):
+    # ``ROOT`` is the course found from the working directory at the moment it is read (kept for modules
+    # that import it; new code calls find_root() and takes a ``root`` argument).
+    if name == "ROOT":
+        return find_root()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 NAME_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 ANSWER_TAG, CHECK_TAG = "answer", "check"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -26,9 +45,11 @@ def chapter_of(path: Path) -> str:
     return m.group(1)
 
 
-def course_notebooks(root: Path = ROOT, folders: tuple[str, ...] = ("notebooks", "solutions"),
+def course_notebooks(root: Path | None = None, folders: tuple[str, ...] = ("notebooks", "solutions"),
                      only: set[str] | None = None) -> list[Path]:
-    """Notebooks in course order: chapter by chapter, the lecture before the assignment."""
+    """Notebooks in course order: chapter by chapter, the lecture before the assignment (``root``: the
+    course's folder, taken as given; default: found from the working directory)."""
+    root = Path(root) if root is not None else find_root()
     found = []
     for rank, folder in enumerate(folders):
         for p in sorted((root / folder).glob("*.ipynb")):

@@ -10,6 +10,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from course_lib import attention as att
+from course_lib import hopfield, modern
 from course_lib.attention import HopfieldMultiheadAttention, hopfield_attention
 
 TOL = {torch.float32: 2e-6, torch.float64: 1e-12}
@@ -52,16 +53,27 @@ def test_masks_match_sdpa(dtype):
     assert torch.allclose(out, F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=TOL[dtype] * 5)
 
 
-def test_hopfield_retrieval_is_the_update_rule_and_retrieves_a_pattern():
+def test_hopfield_attention_with_keys_equal_values_is_the_update_rule_and_retrieves_a_pattern():
     gen = torch.Generator().manual_seed(2)
     X = torch.sign(torch.randn(10, 64, generator=gen, dtype=torch.float64))  # 10 patterns as rows
     xi = X[3].clone()
     xi[:12] *= -1                                                            # 12 of 64 signs wrong
     explicit = X.T @ torch.softmax(1.0 * (X @ xi), dim=0)                   # xi <- X softmax(beta X^T xi), X = rows^T
-    assert torch.allclose(att.hopfield_retrieval(xi, X, beta=1.0), explicit)
-    new = att.hopfield_retrieval(xi, X, beta=1.0)
+    new = hopfield_attention(xi, X, X, beta=1.0)[0]
+    assert torch.allclose(new, explicit)
     assert torch.allclose(new, X[3], atol=1e-6)                              # one step, retrieved
-    assert torch.allclose(att.hopfield_retrieval(xi, X, beta=1e-9), X.mean(0), atol=1e-6)  # beta -> 0: the mean
+    assert torch.allclose(hopfield_attention(xi, X, X, beta=1e-9)[0], X.mean(0), atol=1e-6)  # beta -> 0: the mean
+    # chapter 06's NumPy update is the same step, to float64 precision
+    assert np.allclose(new.numpy(), modern.modern_update(X.numpy(), xi.numpy(), 1.0), rtol=1e-12, atol=1e-12)
+
+
+def test_numpy_scalar_beta_and_mixed_dtypes_are_accepted():
+    q, k = torch.randn(2, 3, dtype=torch.float32), torch.randn(4, 3, dtype=torch.float64)
+    out, w = hopfield_attention(q, k, k, beta=np.float32(1.0))
+    assert out.dtype == torch.float64 and w.dtype == torch.float64    # promoted to the widest
+    assert torch.allclose(out, hopfield_attention(q.double(), k, k, beta=1.0)[0])
+    assert torch.allclose(hopfield_attention(q, k, k, beta=torch.tensor(2.0))[0],
+                          hopfield_attention(q, k, k, beta=2.0)[0])
 
 
 def test_one_dimensional_query_and_beta_default():
@@ -84,7 +96,16 @@ def test_one_dimensional_query_and_beta_default():
     (lambda: HopfieldMultiheadAttention(10, 3), "divisible"),
     (lambda: HopfieldMultiheadAttention(8, 2, dropout=1.5), "dropout"),
     (lambda: HopfieldMultiheadAttention.from_torch(nn.Linear(2, 2)), "MultiheadAttention"),
-    (lambda: att.causal_mask(0), "positive"),
+    (lambda: att.causal_mask(0), "length must be an integer >= 1"),
+    (lambda: hopfield_attention(torch.randn(2, 3), torch.randn(4, 3), torch.randn(4, 3), beta=np.nan), "beta"),
+    (lambda: att.causal_mask(3, device="cuda:99"), "CUDA"),
+    (lambda: hopfield_attention(torch.randn(2, 3), torch.randn(0, 3), torch.randn(0, 3)), "at least one key"),
+    (lambda: att.recall_batch(4, 8, 4, 3), "n_pairs"),
+    (lambda: att.recall_batch(4, 2, 4, 3, rng=1.5), "rng"),
+    (lambda: att.attention_weights_over_beta(np.ones(3), np.ones((2, 3)), [np.nan]), "betas contains NaN"),
+    (lambda: att.mass_count(np.array([0.5, 0.5]), mass=0.0), "mass"),
+    (lambda: att.head_classes(np.ones((2, 3)), 0), "n_keys"),
+    (lambda: att.train_recall(att.RecallModel(4, 4, dim=8, num_heads=2), steps=0), "steps"),
 ])
 def test_bad_input_gets_a_clear_error(call, match):
     with pytest.raises(ValueError, match=match):
@@ -286,23 +307,22 @@ def test_random_feature_examples():
         att.random_feature_examples(10, 4, 5, 2, rng)
 
 
-def test_sign_dynamics_fixes_stored_patterns_and_descends():
+def test_feature_experiment_uses_chapter_02_and_03():
+    """One network of the experiment, rebuilt from hopfield.hebbian_weights and hopfield.recall."""
     rng = np.random.default_rng(2)
     P = rng.choice([-1.0, 1.0], size=(3, 100))
-    W = P.T @ P / 100
-    np.fill_diagonal(W, 0)
-    assert np.array_equal(att.sign_dynamics(W, P, rng), P)
+    W = hopfield.hebbian_weights(P)
     noisy = np.where(rng.random(P.shape) < 0.1, -P, P)
-    assert np.array_equal(att.sign_dynamics(W, noisy, rng), P)
+    assert np.array_equal(hopfield.recall(W, noisy, rng=rng).states, P)
 
 
 def test_kalaj_memorization_to_generalization_regimes():
     """Kalaj et al. (2024): examples are attractors at small load, the features at large load."""
     r = att.feature_experiment(200, 10, 3, [0.02, 0.2, 2.0, 8.0], np.random.default_rng(7), n_probe=20, trials=3)
-    assert r["examples"][0] > 0.95 and r["features"][0] < 0.55      # memorization
-    assert max(r[key][1] for key in r) < 0.6                        # confusion
-    assert r["features"][2] > 0.95 and r["features"][3] > 0.95     # the features themselves are retrieved
-    assert r["unseen"][3] > r["unseen"][0] + 0.25                   # unseen mixtures get closer to attractors
+    assert r.examples[0] > 0.95 and r.features[0] < 0.55      # memorization
+    assert max(getattr(r, key)[1] for key in ("examples", "features", "unseen")) < 0.6  # confusion
+    assert r.features[2] > 0.95 and r.features[3] > 0.95     # the features themselves are retrieved
+    assert r.unseen[3] > r.unseen[0] + 0.25                   # unseen mixtures get closer to attractors
     with pytest.raises(ValueError, match="trials"):
         att.feature_experiment(20, 3, 1, [1.0], np.random.default_rng(0), trials=0)
 
@@ -313,7 +333,7 @@ def test_recall_model_reaches_full_accuracy_at_a_fixed_seed():
     torch.manual_seed(0)
     model = att.RecallModel(16, 16, dim=32, num_heads=4)
     threads = torch.get_num_threads()
-    losses = att.train_recall(model, steps=300, seed=0)
+    losses = att.train_recall(model, steps=300, rng=0)
     assert torch.get_num_threads() == threads                       # training on one thread leaves no trace
     assert losses[-1] < 0.05 < losses[0]
     k, v, q, y = att.recall_batch(2000, 8, 16, 16, torch.Generator().manual_seed(123))
@@ -331,7 +351,7 @@ def test_rows_classifier_with_hopfield_pooling_learns_mnist():
     y = torch.tensor(labels)
     torch.manual_seed(0)
     model = att.RowsClassifier()
-    history = att.train_classifier(model, x[:8000], y[:8000], epochs=4, seed=0)  # the lecture's FAST setting
+    history = att.train_classifier(model, x[:8000], y[:8000], epochs=4, rng=0)  # the lecture's FAST setting
     assert np.all(np.diff(history) < 0)
     with torch.no_grad():
         acc = (model.eval()(x[8000:]).argmax(1) == y[8000:]).float().mean().item()

@@ -62,41 +62,41 @@ def test_thermodynamics_identities(small):
     th = bz.thermodynamics(W, b, Ts)
     for k, T in enumerate(Ts):  # S = -sum p ln p and F = U - T S
         p = bz.exact_distribution(W, b, T)
-        assert np.isclose(th["entropy"][k], -np.sum(p * np.log(p)))
-        assert np.isclose(-T * th["log_Z"][k], th["mean_energy"][k] - T * th["entropy"][k])
-    assert np.isclose(th["entropy"][-1], 5 * np.log(2), atol=1e-6)  # T -> infinity: all 32 states equally likely
+        assert np.isclose(th.entropy[k], -np.sum(p * np.log(p)))
+        assert np.isclose(-T * th.log_Z[k], th.mean_energy[k] - T * th.entropy[k])
+    assert np.isclose(th.entropy[-1], 5 * np.log(2), atol=1e-6)  # T -> infinity: all 32 states equally likely
     # C = dU/dT (fluctuation-dissipation), against a central difference
     T, dT = 0.9, 1e-5
-    u = bz.thermodynamics(W, b, [T - dT, T + dT])["mean_energy"]
-    assert np.isclose(bz.thermodynamics(W, b, [T])["heat_capacity"][0], (u[1] - u[0]) / (2 * dT), rtol=1e-6)
+    u = bz.thermodynamics(W, b, [T - dT, T + dT]).mean_energy
+    assert np.isclose(bz.thermodynamics(W, b, [T]).heat_capacity[0], (u[1] - u[0]) / (2 * dT), rtol=1e-6)
 
 
 def test_entropy_at_low_temperature_counts_the_ground_states():
     rng = np.random.default_rng(0)
     W = sym(rng, 6)  # no bias: E(s) = E(-s), so the ground state is (at least) doubly degenerate
-    assert np.isclose(bz.thermodynamics(W, None, [1e-3])["entropy"][0], np.log(2), atol=1e-6)
+    assert np.isclose(bz.thermodynamics(W, None, [1e-3]).entropy[0], np.log(2), atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- the flip rule
 
-def test_flip_probability_is_the_exact_conditional(small):
+def test_probability_up_is_the_exact_conditional(small):
     W, b = small
     S = bz.all_states(5)
     h = hopfield.local_field(W, S, b)
     for T in (0.4, 1.0, 3.0):
         for i in range(5):
-            assert np.allclose(bz.conditional_on(W, b, T, i), bz.flip_probability(h[:, i], T))
-            assert np.allclose(bz.flip_probability(h[:, i], T), sigmoid(2 * h[:, i] / T))
+            assert np.allclose(bz.conditional_on(W, b, T, i), bz.probability_up(h[:, i], T))
+            assert np.allclose(bz.probability_up(h[:, i], T), sigmoid(2 * h[:, i] / T))
             assert not np.allclose(bz.conditional_on(W, b, T, i), sigmoid(h[:, i] / T))
 
 
-def test_flip_probability_limits_and_symmetry():
+def test_probability_up_limits_and_symmetry():
     h = np.array([-800.0, -1.0, 0.0, 1.0, 800.0])
-    p = bz.flip_probability(h, 0.5)
+    p = bz.probability_up(h, 0.5)
     assert p.tolist()[0] == 0.0 and p[2] == 0.5 and p.tolist()[-1] == 1.0
-    assert np.allclose(p + bz.flip_probability(-h, 0.5), 1.0)
+    assert np.allclose(p + bz.probability_up(-h, 0.5), 1.0)
     assert np.isclose(p[3] / (1 - p[3]), np.exp(2 * 1.0 / 0.5))  # odds exp(2h/T)
-    assert isinstance(bz.flip_probability(0.3, 1.0), float)
+    assert isinstance(bz.probability_up(0.3, 1.0), float)
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -130,7 +130,7 @@ def test_the_wrong_rule_samples_temperature_2T(small):
     """sigma(h/T) for +-1 spins: detailed balance fails at T and holds exactly at 2T."""
     W, b = small
     T = 0.8
-    P = bz.transition_matrix(W, b, T, "gibbs", flip_rule=lambda h, t: sigmoid(h / t))
+    P = bz.transition_matrix(W, b, T, "gibbs", up_rule=lambda h, t: sigmoid(h / t))
     for target, ok in ((T, False), (2 * T, True), (T / 2, False)):
         pi = bz.exact_distribution(W, b, target)
         flow = pi[:, None] * P
@@ -139,7 +139,7 @@ def test_the_wrong_rule_samples_temperature_2T(small):
     assert bz.total_variation(stat, bz.exact_distribution(W, b, 2 * T)) < 1e-10
     assert bz.total_variation(stat, bz.exact_distribution(W, b, T)) > 0.1
     assert bz.total_variation(stat, bz.exact_distribution(W, b, T / 2)) > 0.1
-    assert np.allclose(bz.wrong_flip_probability(np.linspace(-3, 3, 7), T), sigmoid(np.linspace(-3, 3, 7) / T))
+    assert np.allclose(bz.wrong_probability_up(np.linspace(-3, 3, 7), T), sigmoid(np.linspace(-3, 3, 7) / T))
 
 
 # ----------------------------------------------------------------------------- samplers
@@ -204,7 +204,7 @@ def test_sweep_matrix_is_what_a_sweep_does(small):
 def test_the_wrong_rule_chain_is_caught_by_sampling(small):
     W, b = small
     trace = bz.gibbs_chain(W, b, 1.0, 200, 400, np.random.default_rng(0), trace=True,
-                           flip_rule=bz.wrong_flip_probability)
+                           up_rule=bz.wrong_probability_up)
     q = bz.empirical_distribution(trace[20:])
     assert bz.total_variation(q, bz.exact_distribution(W, b, 2.0)) < TV_BOUND
     assert bz.total_variation(q, bz.exact_distribution(W, b, 1.0)) > 5 * TV_BOUND
@@ -241,7 +241,7 @@ def test_schedules():
 def test_annealing_beats_greedy_descent_on_a_fixed_instance():
     """N = 16 Hopfield net storing 10 random patterns (far beyond capacity): its ground state is known exactly."""
     rng = np.random.default_rng(0)
-    W = bz.hebbian(rng.choice([-1.0, 1.0], size=(10, 16)))
+    W = hopfield.hebbian_weights(rng.choice([-1.0, 1.0], size=(10, 16)))
     ground = bz.state_energies(W).min()
     starts = np.random.default_rng(1).choice([-1.0, 1.0], size=(200, 16))
     e_greedy = hopfield.energy(W, bz.greedy_descent(W, None, starts))
@@ -308,9 +308,9 @@ def test_hidden_units_are_needed_for_parity():
     visible_only = bz.fit_boltzmann_machine(V, 0, n_epochs=300, lr=0.3, rng=np.random.default_rng(0))
     hidden = bz.fit_boltzmann_machine(V, 2, n_epochs=300, lr=0.3, rng=np.random.default_rng(0))
     # without hidden units the best model matches zero means and correlations: uniform, KL = ln 2
-    assert np.isclose(visible_only["kl"][-1], np.log(2), atol=1e-4)
-    assert hidden["kl"][-1] < 0.1 * np.log(2)
-    assert np.all(np.diff(hidden["kl"]) <= 1e-12)   # small exact-gradient steps: the likelihood never falls
+    assert np.isclose(visible_only.kl[-1], np.log(2), atol=1e-4)
+    assert hidden.kl[-1] < 0.1 * np.log(2)
+    assert np.all(np.diff(hidden.kl) <= 1e-12)   # small exact-gradient steps: the likelihood never falls
 
 
 # ----------------------------------------------------------------------------- widget logic
@@ -318,11 +318,11 @@ def test_hidden_units_are_needed_for_parity():
 def test_temperature_view(small):
     W, b = small
     cold, hot = bz.temperature_view(W, b, 0.01), bz.temperature_view(W, b, 50.0)
-    assert np.all(np.diff(cold["energies"]) >= 0) and np.isclose(cold["probabilities"].sum(), 1)
-    assert np.isclose(cold["p_ground"], bz.exact_distribution(W, b, 0.01).max()) and cold["p_ground"] > 0.99
-    assert cold["entropy"] < hot["entropy"] <= 5 * np.log(2)
-    assert np.isclose(hot["mean_energy"], bz.thermodynamics(W, b, [50.0])["mean_energy"][0])
-    assert cold["probabilities"][0] == cold["probabilities"].max()
+    assert np.all(np.diff(cold.energies) >= 0) and np.isclose(cold.probabilities.sum(), 1)
+    assert np.isclose(cold.p_ground, bz.exact_distribution(W, b, 0.01).max()) and cold.p_ground > 0.99
+    assert cold.entropy < hot.entropy <= 5 * np.log(2)
+    assert np.isclose(hot.mean_energy, bz.thermodynamics(W, b, [50.0]).mean_energy[0])
+    assert cold.probabilities[0] == cold.probabilities.max()
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -333,9 +333,22 @@ def test_temperature_view(small):
     (lambda: bz.exact_distribution(np.zeros((21, 21))), "N = 21 units is too many"),
     (lambda: bz.transition_matrix(np.zeros((11, 11))), "transition matrix"),
     (lambda: bz.exact_distribution(np.zeros((3, 3)), T=0), "positive"),
-    (lambda: bz.flip_probability(1.0, -1.0), "positive"),
+    (lambda: bz.probability_up(1.0, -1.0), "positive"),
     (lambda: bz.exact_distribution(np.array([[0.0, 1.0], [0.0, 0.0]])), "symmetric"),
-    (lambda: bz.gibbs_chain(np.zeros((3, 3)), None, 1.0, 5, 2, rng=0), "Generator"),
+    (lambda: bz.gibbs_chain(np.zeros((3, 3)), None, 1.0, 5, 2, rng="0"), "rng must be"),
+    (lambda: bz.gibbs_chain(np.full((3, 3), np.nan), None, 1.0, 5, 2), "W contains NaN"),
+    (lambda: bz.gibbs_chain(np.zeros((3, 3)), [np.inf, 0, 0], 1.0, 5, 2), "b contains NaN"),
+    (lambda: bz.greedy_descent(np.zeros((3, 3)), [np.nan, 0, 0], np.ones(3)), "b contains NaN"),
+    (lambda: bz.greedy_descent(np.full((3, 3), np.inf), None, np.ones(3)), "W contains NaN"),
+    (lambda: bz.gibbs_chain(np.zeros((3, 3)), None, np.nan, 5, 2), "T must be"),
+    (lambda: bz.kl_to_data(np.zeros((3, 3)), None, np.ones((0, 2)), 2), "at least one row"),
+    (lambda: bz.fit_boltzmann_machine(np.ones((0, 3)), 1), "at least one row"),
+    (lambda: bz.fit_boltzmann_machine(np.ones((2, 3)), 1, lr=np.nan), "lr"),
+    (lambda: bz.empirical_distribution(np.ones((0, 3))), "at least one"),
+    (lambda: bz.gibbs_sweep(np.zeros((2, 2)), None, np.ones(2), 1.0, [np.nan, 0.5]), "u contains NaN"),
+    (lambda: bz.conditional_on(np.zeros((2, 2)), None, 1.0, -1), "unit index"),
+    (lambda: bz.probability_up(np.nan, 1.0), "h contains NaN"),
+    (lambda: bz.thermodynamics(np.zeros((2, 2)), None, [1.0, np.nan]), "temperatures"),
     (lambda: bz.gibbs_chain(np.zeros((3, 3)), None, 1.0, 5, 0, np.random.default_rng()), "n_chains"),
     (lambda: bz.gibbs_chain(np.zeros((3, 3)), None, 1.0, 2, 2, np.random.default_rng(), init=np.ones((3, 3))),
      "init must have shape"),
@@ -351,6 +364,29 @@ def test_bad_input_gets_a_clear_error(call, match):
         call()
 
 
+def test_energies_of_huge_magnitude_give_a_distribution_not_nan():
+    e = np.array([1e308, -1e308, 0.0])
+    assert np.allclose(bz.boltzmann_probabilities(e, 1.0), [0.0, 1.0, 0.0])
+
+
+def test_greedy_descent_is_chapter_03s_recall_in_order_without_self_coupling():
+    rng = np.random.default_rng(12)
+    W = sym(rng, 10)
+    np.fill_diagonal(W, 0.7)
+    S = rng.choice([-1.0, 1.0], size=(20, 10))
+    W0 = W.copy()
+    np.fill_diagonal(W0, 0.0)
+    want = hopfield.recall(W0, S, order=np.arange(10)).states
+    assert np.array_equal(bz.greedy_descent(W, None, S), want)
+
+
+def test_result_dataclasses_are_frozen(small):
+    W, b = small
+    th = bz.thermodynamics(W, b, [1.0])
+    with pytest.raises(AttributeError):
+        th.log_Z = None
+
+
 def test_thermodynamics_in_chunks_equals_one_temperature_at_a_time():
     rng = np.random.default_rng(9)
     W, b = sym(rng, 12), rng.normal(size=12)     # 4096 states: 1024 temperatures per chunk
@@ -360,7 +396,7 @@ def test_thermodynamics_in_chunks_equals_one_temperature_at_a_time():
     for k in (0, 1023, 1024, 1499):
         one = bz.thermodynamics(W, b, [Ts[k]], observables=obs)
         for key in ("log_Z", "mean_energy", "entropy", "heat_capacity", "abs_magnetisation", "observables"):
-            assert np.allclose(th[key][k], one[key][0])
-    assert th["observables"].shape == (1500, 2)
+            assert np.allclose(getattr(th, key)[k], getattr(one, key)[0])
+    assert th.observables.shape == (1500, 2)
     p = bz.exact_distribution(W, b, Ts[700])
-    assert np.isclose(th["abs_magnetisation"][700], p @ np.abs(bz.all_states(12).mean(axis=1)))
+    assert np.isclose(th.abs_magnetisation[700], p @ np.abs(bz.all_states(12).mean(axis=1)))

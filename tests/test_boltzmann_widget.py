@@ -4,12 +4,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import boltzmann as bz
+from course_lib import hopfield
 from course_lib.widgets import ch04
 
 
 def hopfield6():
     rng = np.random.default_rng(0)
-    return bz.hebbian(rng.choice([-1.0, 1.0], size=(2, 6)))
+    return hopfield.hebbian_weights(rng.choice([-1.0, 1.0], size=(2, 6)))
 
 
 def test_draw_distribution_shows_the_exact_distribution():
@@ -17,7 +18,7 @@ def test_draw_distribution_shows_the_exact_distribution():
     fig = ch04.draw_distribution(W, None, 0.5)
     bars = fig.axes[0].patches
     heights = np.array([bar.get_height() for bar in bars])
-    assert len(bars) == 64 and np.allclose(heights, bz.temperature_view(W, None, 0.5)["probabilities"])
+    assert len(bars) == 64 and np.allclose(heights, bz.temperature_view(W, None, 0.5).probabilities)
     assert "T = 0.50" in fig.axes[0].get_title()
     plt.close(fig)
 

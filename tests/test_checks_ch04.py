@@ -62,8 +62,9 @@ def test_the_solution_passes(capsys, name, fn, total):
 
 @pytest.mark.parametrize("name", ["flip_probability", "gibbs_sweep", "exact_distribution", "bm_gradient"])
 def test_the_library_twin_is_refused(name):
+    twin = {"flip_probability": "probability_up"}.get(name, name)  # the exercise keeps its own name
     with pytest.raises(CheckFailed, match="imported rather than written"):
-        getattr(ch04, name)(getattr(boltzmann, name))
+        getattr(ch04, name)(getattr(boltzmann, twin))
 
 
 @pytest.mark.parametrize("name", ["flip_probability", "gibbs_sweep", "exact_distribution", "bm_gradient"])

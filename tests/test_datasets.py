@@ -64,6 +64,22 @@ def test_binarize_threshold_and_shape():
         binarize(np.zeros(3))
 
 
+def test_binarize_understands_images_scaled_to_0_1():
+    images = np.array([[[0, 128], [127, 255]]], dtype=np.uint8)
+    assert np.array_equal(binarize(images / 255), binarize(images))    # threshold 0.5 for [0, 1] input
+    with pytest.raises(ValueError, match="scaled to \\[0, 1\\]"):
+        binarize(images / 255, threshold=127)
+    with pytest.raises(ValueError, match="images contains NaN"):
+        binarize(np.full((1, 2, 2), np.nan))
+
+
+def test_letter_patterns_of_no_letters_has_25_columns():
+    patterns, names = letter_patterns([])
+    assert patterns.shape == (0, 25) and names == []
+    with pytest.raises(ValueError, match="unknown glyph"):
+        letter_patterns([1])
+
+
 def test_corrupt_flip_rate_and_edges():
     rng = np.random.default_rng(0)
     x = np.ones((200, 100))
@@ -76,5 +92,8 @@ def test_corrupt_flip_rate_and_edges():
         corrupt(x, 1.5, rng)
     with pytest.raises(ValueError, match="\\+1 and -1"):
         corrupt(np.zeros(4), 0.1, rng)
-    with pytest.raises(TypeError, match="Generator"):
-        corrupt(x, 0.1, 0)
+    with pytest.raises(ValueError, match="rng"):
+        corrupt(x, 0.1, "0")
+    with pytest.raises(ValueError, match="flip probability p"):
+        corrupt(x, np.nan, 0)
+    assert np.array_equal(corrupt(x, 0.3, 5), corrupt(x, 0.3, 5))  # an int seed is reproducible

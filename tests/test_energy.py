@@ -60,5 +60,15 @@ def test_bad_input_gets_a_clear_error(call, match):
 
 
 def test_flip_index_out_of_range():
-    with pytest.raises(IndexError, match="unit index"):
-        hopfield.flip_energy_change(np.zeros((3, 3)), np.ones(3), 3)
+    for i in (3, -1, 1.0, True):
+        with pytest.raises(ValueError, match="unit index"):
+            hopfield.flip_energy_change(np.zeros((3, 3)), np.ones(3), i)
+
+
+def test_flip_energy_change_of_every_unit_at_once():
+    rng = np.random.default_rng(4)
+    W, b = sym(rng, 9, zero_diag=False), rng.normal(size=9)
+    S = rng.choice([-1.0, 1.0], size=(5, 9))
+    every = hopfield.flip_energy_change(W, S, None, b)
+    assert every.shape == S.shape
+    assert np.allclose(every, np.stack([hopfield.flip_energy_change(W, S, i, b) for i in range(9)], axis=1))

@@ -1,6 +1,6 @@
 """The grader on crafted submissions of chapter 01: exact points and statuses for each case.
 
-Submissions are built here from solutions/01_energy.ipynb and exercises/01_energy.ipynb, so a
+Submissions are built here from solutions/01_energy.ipynb and its freshly built stubs, so a
 change to the chapter's notebooks is picked up. The whole class is graded once (two jobs) and
 each test asserts one student's row.
 """
@@ -13,11 +13,12 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from course_tools.build import exercise_notebook
 from course_tools.grader import Settings, grade_class, grade_submission
 from course_tools.notebooks import exercises
 
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
-STUBS = nbformat.read(ROOT / "exercises" / "01_energy.ipynb", as_version=4)
+STUBS = exercise_notebook(SOLUTION)  # never the checkout's exercises/, which a learner may have edited
 FULL = {e["name"]: float(e["points"]) for e in exercises(SOLUTION)}   # energy 3, local_field 2, ...
 NONE = {name: 0 for name in FULL}
 SETTINGS = Settings(timeout_cell=8, timeout_total=120, memory_mb=3072, output_kb=64)

@@ -40,9 +40,30 @@ def test_async_sweep_equals_the_per_unit_loop():
     got = hopfield.async_sweep(W, S, b=b, order=order)
     assert np.array_equal(got, per_unit_loop(W, S, order, b))
     assert np.array_equal(hopfield.async_sweep(W, S[0], b=b, order=order), got[0])
-    assert np.array_equal(hopfield.async_sweep(W, S), per_unit_loop(W, S, range(30)))  # default order 0..N-1
+    assert np.array_equal(hopfield.async_sweep(W, S, order=np.arange(30)), per_unit_loop(W, S, range(30)))
     r1, r2 = np.random.default_rng(7), np.random.default_rng(7)
     assert np.array_equal(hopfield.async_sweep(W, S, rng=r1), per_unit_loop(W, S, r2.permutation(30)))
+    seeded = per_unit_loop(W, S, np.random.default_rng(7).permutation(30))
+    assert np.array_equal(hopfield.async_sweep(W, S, rng=7), seeded)
+
+
+def test_async_sweep_equals_the_per_unit_loop_with_many_flips_and_partial_orders():
+    """The block-and-jump sweep visits exactly what a per-unit loop visits: random starts (half the units
+    flip), orders longer than one block, orders with repeats or only some units."""
+    rng = np.random.default_rng(10)
+    W, b = sym(rng, 150), rng.normal(size=150)
+    S = spins(rng, 40, 150)
+    for order in (rng.permutation(150), np.r_[rng.permutation(150), rng.permutation(150)], np.array([5, 3, 5, 149])):
+        assert np.array_equal(hopfield.async_sweep(W, S, b=b, order=order), per_unit_loop(W, S, order, b))
+
+
+def test_rng_none_is_fresh_randomness_and_a_seed_is_reproducible():
+    rng = np.random.default_rng(11)
+    W = sym(rng, 60)
+    S = spins(rng, 30, 60)
+    assert np.array_equal(hopfield.async_sweep(W, S, rng=3), hopfield.async_sweep(W, S, rng=3))
+    runs = {hopfield.async_sweep(W, S).tobytes() for _ in range(5)}  # five fresh random orders
+    assert len(runs) > 1
 
 
 def test_async_updates_never_raise_the_energy():
@@ -180,11 +201,34 @@ def test_basin_curve_shrinks_with_noise():
     (lambda: hopfield.recall(np.zeros((3, 3)), np.ones(4)), ValueError, "expected N = 3"),
     (lambda: hopfield.sync_step(np.zeros((3, 3)), np.array([1.0, 0.5, 1.0])), ValueError, r"\+1 and -1"),
     (lambda: hopfield.async_sweep(np.zeros((3, 3)), np.ones(3), order=[0, 3]), ValueError, "order"),
-    (lambda: hopfield.async_sweep(np.zeros((3, 3)), np.ones(3), rng=3), TypeError, "Generator"),
+    (lambda: hopfield.async_sweep(np.zeros((3, 3)), np.ones(3), rng="seed"), ValueError, "rng"),
+    (lambda: hopfield.async_sweep(np.zeros((3, 3)), np.ones(3), rng=1, order=[0, 1, 2]), ValueError, "not both"),
     (lambda: hopfield.capacity_curve(100, [0.1], rule="hopfield"), ValueError, "rule"),
     (lambda: hopfield.capacity_curve(100, [-0.1]), ValueError, "alphas"),
+    (lambda: hopfield.capacity_curve(100, [np.nan]), ValueError, "alphas contains NaN"),
+    (lambda: hopfield.capacity_curve(100, [0.1], trials=0), ValueError, "trials"),
+    (lambda: hopfield.capacity_curve(100, [0.1], n_probes=0), ValueError, "n_probes"),
+    (lambda: hopfield.capacity_curve(100, [0.1], noise=np.nan), ValueError, "noise"),
+    (lambda: hopfield.capacity_curve(60000, [0.1]), ValueError, r"capacity_curve\(n=60000\).* GiB"),
+    (lambda: hopfield.capacity_curve(1, [0.1]), ValueError, "n must be"),
+    (lambda: hopfield.recall(np.zeros((3, 3)), np.ones(3), order=[0, 1]), ValueError, "permutation"),
+    (lambda: hopfield.recall(np.zeros((3, 3)), np.ones(3), order=[0, 1, 1]), ValueError, "permutation"),
+    (lambda: hopfield.recall_steps(np.zeros((3, 3)), np.ones(3), order=[2, 2, 2]), ValueError, "permutation"),
+    (lambda: hopfield.recall(np.full((2, 2), np.inf), np.ones(2)), ValueError, "W contains NaN"),
+    (lambda: hopfield.recall(np.zeros((2, 2)), np.ones(2), b=[np.nan, 0]), ValueError, "b contains NaN"),
+    (lambda: hopfield.sync_step(np.zeros((2, 2)), np.ones(2), b=[np.inf, 0]), ValueError, "b contains NaN"),
+    (lambda: hopfield.async_sweep(np.zeros((2, 2)), np.ones(2), b=[np.nan, 0]), ValueError, "b contains NaN"),
+    (lambda: hopfield.energy(np.zeros((2, 2)), np.ones(2), b=[np.nan, 0]), ValueError, "b contains NaN"),
+    (lambda: hopfield.energy(np.array([[0, np.nan], [np.nan, 0]]), np.ones(2)), ValueError, "W contains NaN"),
+    (lambda: hopfield.hebbian_weights(np.ones((0, 5))), ValueError, "at least one pattern"),
+    (lambda: hopfield.hebbian_weights(np.ones((3, 0))), ValueError, "at least one unit"),
+    (lambda: hopfield.energy(np.zeros((0, 0)), np.ones(0)), ValueError, "N >= 1"),
+    (lambda: hopfield.one_step_error(np.nan), ValueError, "alpha contains NaN"),
+    (lambda: hopfield.one_step_error_exact(10, 0), ValueError, "p must be"),
+    (lambda: hopfield.basin_curve(np.zeros((3, 3)), np.ones((1, 3)), [0.1], trials=0), ValueError, "trials"),
+    (lambda: hopfield.crosstalk(np.ones((2, 3)), W=np.zeros((4, 4))), ValueError, "N = 3"),
     (lambda: hopfield.one_step_error(0.0), ValueError, "positive"),
-    (lambda: hopfield.recall_steps(np.zeros((3, 3)), np.ones((2, 3))), ValueError, "one probe"),
+    (lambda: hopfield.recall_steps(np.zeros((3, 3)), np.ones((2, 3))), ValueError, "one state"),
 ])
 def test_bad_input_gets_a_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -1,4 +1,4 @@
-"""course_lib.modern: lse, the modern Hopfield energy and update, dense associative memories."""
+"""course_lib.modern: the modern Hopfield energy and update, dense associative memories (NumPy)."""
 
 import math
 
@@ -6,50 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib import modern
+from course_lib import attention, hopfield, modern
 
 
 def naive_lse(beta, x):
     return np.log(np.sum(np.exp(beta * np.asarray(x, dtype=np.float64)), axis=-1)) / beta
-
-
-# ----------------------------------------------------------------------------------------------- lse
-
-def test_lse_agrees_with_naive_on_small_inputs():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(6, 9))
-    for beta in (0.1, 1.0, 7.0):
-        assert np.allclose(modern.lse(beta, x), naive_lse(beta, x), rtol=1e-12)
-
-
-def test_lse_is_stable_where_naive_overflows():
-    x = np.array([1000.0, 999.0, -50.0])
-    with np.errstate(over="ignore"):
-        assert not np.isfinite(naive_lse(1.0, x))  # the naive sum overflows to inf
-    exact = 1000.0 + math.log(1 + math.exp(-1.0) + math.exp(-1050.0))
-    assert modern.lse(1.0, x) == pytest.approx(exact, rel=1e-15)
-    # large beta on moderate inputs: the same overflow, the same cure; lse -> max as beta grows
-    y = np.array([3.0, 2.0])
-    assert modern.lse(500.0, y) == pytest.approx(3.0 + math.log1p(math.exp(-500.0)) / 500.0, rel=1e-15)
-    # underflow side: every exp(beta x) is 0 in the naive form, giving -inf
-    z = np.array([-1000.0, -1001.0])
-    with np.errstate(divide="ignore"):
-        assert naive_lse(1.0, z) == -np.inf
-    assert modern.lse(1.0, z) == pytest.approx(-1000.0 + math.log1p(math.exp(-1.0)), rel=1e-15)
-
-
-def test_lse_bounds_and_dtypes():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(50, 7)) * 10
-    for beta in (0.01, 1.0, 100.0):
-        v = modern.lse(beta, x)
-        assert np.all(v >= x.max(axis=1) - 1e-12)
-        assert np.all(v <= x.max(axis=1) + math.log(7) / beta + 1e-12)
-    assert modern.lse(1.0, x.astype(np.float32)).dtype == np.float32
-    t = modern.lse(2.0, torch.tensor(x, dtype=torch.float32))
-    assert t.dtype == torch.float32 and torch.allclose(t, torch.logsumexp(2.0 * torch.tensor(x, dtype=torch.float32),
-                                                                           -1) / 2.0)
-    assert isinstance(modern.lse(1.0, np.array([1.0, 2.0])), np.floating)
 
 
 # ------------------------------------------------------------------------------- energy and update
@@ -82,20 +43,22 @@ def test_energy_never_rises_under_the_update():
             assert rises.max() <= 1e-10 * (1 + np.abs(E[0]).max()), (trial, beta, rises.max())
 
 
-def test_update_is_the_softmax_combination_in_both_backends():
+def test_update_is_the_softmax_combination_and_the_attention_step():
     rng = np.random.default_rng(4)
     X, xi = rng.normal(size=(6, 5)), rng.normal(size=(3, 5))
     z = 0.7 * xi @ X.T
     w = np.exp(z - z.max(1, keepdims=True))
     w /= w.sum(1, keepdims=True)
     assert np.allclose(modern.modern_update(X, xi, 0.7), w @ X)
-    out = modern.modern_update(torch.tensor(X), torch.tensor(xi, dtype=torch.float64), 0.7, steps=3)
-    assert out.dtype == torch.float64 and np.allclose(out.numpy(), modern.modern_update(X, xi, 0.7, steps=3))
     o32 = modern.modern_update(X.astype(np.float32), xi.astype(np.float32), 0.7)
-    assert o32.dtype == np.float32 and np.allclose(o32, w @ X, atol=1e-5)
-    # torch attention is the same step (Ramsauer et al. 2020, section 3)
-    att = torch.softmax(0.7 * torch.tensor(xi) @ torch.tensor(X).T, -1) @ torch.tensor(X)
-    assert np.allclose(att.numpy(), w @ X)
+    assert o32.dtype == np.float64 and np.allclose(o32, w @ X, atol=1e-5)  # NumPy in, float64 out
+    # chapter 07's torch layer op is the same step (Ramsauer et al. 2020, section 3)
+    Xt = torch.tensor(X)
+    out, weights = attention.hopfield_attention(torch.tensor(xi), Xt, Xt, beta=0.7)
+    assert np.allclose(out.numpy(), modern.modern_update(X, xi, 0.7), rtol=1e-12, atol=1e-12)
+    assert np.allclose(weights.numpy(), modern.attention_weights(X, xi, 0.7), rtol=1e-12, atol=1e-12)
+    one = attention.hopfield_attention(torch.tensor(xi[0]), Xt, Xt, beta=np.float32(0.7))[0]
+    assert np.allclose(one.numpy(), modern.modern_update(X, xi[0], 0.7))
 
 
 def test_small_beta_averages_large_beta_retrieves():
@@ -134,7 +97,6 @@ def test_separation_values():
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     # G = [[1,0,1],[0,1,1],[1,1,2]]: Delta = [1-1, 1-1, 2-1]
     assert modern.separation(X).tolist() == [0.0, 0.0, 1.0]
-    assert modern.separation(torch.tensor(X)).tolist() == [0.0, 0.0, 1.0]
 
 
 def test_effective_patterns_and_weights():
@@ -156,13 +118,13 @@ def test_retrieval_rate():
 def test_landscape_fixed_points():
     X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
     hot = modern.landscape(X, beta=0.1, resolution=41)
-    assert hot["energy"].shape == (41, 41) and len(hot["fixed_points"]) == 1
-    assert np.allclose(hot["fixed_points"][0], X.mean(0), atol=0.05)  # small beta: one minimum near the mean
+    assert hot.energy.shape == (41, 41) and len(hot.fixed_points) == 1
+    assert np.allclose(hot.fixed_points[0], X.mean(0), atol=0.05)  # small beta: one minimum near the mean
     cold = modern.landscape(X, beta=20.0, resolution=41)
-    fp = cold["fixed_points"][cold["minima"]]
+    fp = cold.fixed_points[cold.minima]
     assert len(fp) == 3 and all(np.min(np.linalg.norm(fp - x, axis=1)) < 1e-3 for x in X)
     # every reported fixed point is one: T(xi) = xi
-    assert np.allclose(modern.modern_update(X, cold["fixed_points"], 20.0), cold["fixed_points"], atol=1e-3)
+    assert np.allclose(modern.modern_update(X, cold.fixed_points, 20.0), cold.fixed_points, atol=1e-3)
 
 
 # --------------------------------------------------------------------------------- dense memories
@@ -193,13 +155,13 @@ def test_dense_n2_is_classical_hebb():
     X = rng.choice([-1.0, 1.0], size=(9, 50))
     probes = np.where(rng.random((30, 50)) < 0.2, -1.0, 1.0) * X[rng.integers(0, 9, 30)]
     dense = modern.dense_update(X, probes, 2, sweeps=30, rng=np.random.default_rng(1))
-    hebb = modern.classical_recall(modern.classical_hebb_weights(X), probes, sweeps=30, rng=np.random.default_rng(1))
-    assert np.array_equal(dense, hebb)
+    hebb = hopfield.recall(hopfield.hebbian_weights(X), probes, max_sweeps=30, rng=np.random.default_rng(1)).states
+    assert np.array_equal(dense, hebb)  # F(x) = x^2 is chapter 03's network, unit order for unit order
 
 
 def test_dense_capacity_above_classical_at_equal_n():
     loads = np.array([2, 4, 8, 16, 32, 64, 128])
-    rates = modern.dense_capacity_curve(32, loads, [2, 3, "exp"], trials=2, rng=np.random.default_rng(10))
+    rates = modern.dense_capacity_curve(32, loads, [2, 3, "exp"], trials=2, rng=np.random.default_rng(10)).rates
     caps = {F: modern.capacity_from_curve(loads, r) for F, r in rates.items()}
     assert caps[2] < caps[3] <= caps["exp"]
     assert caps[2] <= 0.138 * 32  # classical: below the Amit-Gutfreund-Sompolinsky limit
@@ -213,28 +175,63 @@ def test_capacity_helpers():
     assert modern.krotov_hopfield_capacity(100, 3) == pytest.approx(100**2 / (2 * 3 * math.log(100)))
 
 
-def test_classical_recall_fixes_few_patterns():
+def test_dense_update_does_not_overflow_for_huge_powers():
+    """F(x) = x^200 at N = 1000: every term is ~1000^200 = 1e600, beyond float64; the sign of the energy
+    difference is still computed (in the log domain), so a damaged pattern is recalled, not left as is."""
     rng = np.random.default_rng(11)
-    X = rng.choice([-1.0, 1.0], size=(3, 100))
-    W = modern.classical_hebb_weights(X)
-    assert np.allclose(W, W.T) and np.all(np.diag(W) == 0)
-    assert np.array_equal(modern.classical_recall(W, X), X)
+    X = rng.choice([-1.0, 1.0], size=(200, 1000))
+    probes = X[:4].copy()
+    probes[:, :150] *= -1
+    out = modern.dense_update(X, probes, 200, sweeps=2, rng=0)
+    assert np.array_equal(out, X[:4])
+
+
+def test_large_power_gain_sign_agrees_with_exact_integers():
+    """The log-domain branch of the unit rule against Python's exact big integers."""
+    rng = np.random.default_rng(14)
+    for _ in range(30):
+        plus = rng.integers(-60, 61, size=(1, 7)).astype(float)
+        minus = plus - 2 * rng.choice([-1.0, 1.0], size=(1, 7))
+        for F in (15, 16, 40):
+            exact = sum(int(a) ** F - int(b) ** F for a, b in zip(plus[0], minus[0], strict=True))
+            got = modern._unit_gain(plus, minus, F)[0]
+            assert np.sign(got) == np.sign(exact), (plus, minus, F)
+
+
+def test_dense_update_rng_and_order():
+    rng = np.random.default_rng(15)
+    X, S = rng.choice([-1.0, 1.0], size=(8, 20)), rng.choice([-1.0, 1.0], size=(5, 20))
+    assert np.array_equal(modern.dense_update(X, S, 3, rng=4), modern.dense_update(X, S, 3, rng=4))
+    assert np.array_equal(modern.dense_update(X, S, 3, order=np.arange(20)),
+                          modern.dense_update(X, S, 3, order=list(range(20))))
+    with pytest.raises(ValueError, match="not both"):
+        modern.dense_update(X, S, 3, rng=1, order=np.arange(20))
+    with pytest.raises(ValueError, match="permutation"):
+        modern.dense_update(X, S, 3, order=np.arange(10))
 
 
 # ------------------------------------------------------------------------------------ bad input
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: modern.lse(0.0, np.ones(3)), "beta must be a positive"),
-    (lambda: modern.lse(-1.0, np.ones(3)), "beta must be a positive"),
-    (lambda: modern.lse(1.0, np.ones((2, 0))), "at least one entry"),
-    (lambda: modern.lse(1.0, np.array([1.0, np.nan])), "NaN"),
     (lambda: modern.modern_energy(np.ones((3, 4)), np.ones(5), 1.0), "N = 4"),
+    (lambda: modern.modern_update(np.ones((0, 4)), np.ones(4), 1.0), "p >= 1"),
+    (lambda: modern.modern_update(np.ones((3, 0)), np.ones(0), 1.0), "N >= 1"),
+    (lambda: modern.modern_update(np.ones((3, 4)), np.ones(4), np.nan), "beta"),
+    (lambda: modern.modern_update(np.ones((3, 4)), [1, 2, np.inf, 0], 1.0), "states contains NaN"),
+    (lambda: modern.retrieval_rate(np.ones((3, 4)), np.ones((2, 4)), [0, -1], 1.0), "targets"),
+    (lambda: modern.retrieval_rate(np.ones((3, 4)), np.ones((2, 4)), [0, 3], 1.0), "targets"),
+    (lambda: modern.retrieval_rate(np.ones((3, 4)), np.ones((0, 4)), [], 1.0), "non-empty"),
+    (lambda: modern.dense_capacity_curve(16, [2, 4], [2], trials=0), "trials"),
+    (lambda: modern.dense_capacity_curve(16, [2, 4], [2], trials=1, noise=np.nan), "noise"),
+    (lambda: modern.dense_update(np.ones((0, 3)), np.ones(3), 2), "at least one pattern"),
+    (lambda: modern.effective_patterns([0.5, np.nan]), "NaN"),
+    (lambda: modern.capacity_from_curve([1, 2], [1.0]), "same length"),
     (lambda: modern.modern_energy(np.ones(4), np.ones(4), 1.0), r"shape \(p, N\)"),
     (lambda: modern.modern_update(np.ones((3, 4)), np.ones((2, 2, 4)), 1.0), r"\(N,\) or \(B, N\)"),
     (lambda: modern.modern_update(np.ones((3, 4)), np.ones(4), 1.0, steps=0), "steps"),
     (lambda: modern.separation(np.ones((1, 4))), "p >= 2"),
-    (lambda: modern.one_step_error_bound(np.eye(3), np.ones((2, 3)), 0, 1.0), "one per query"),
-    (lambda: modern.one_step_error_bound(np.eye(3), np.ones(3), 5, 1.0), "indices"),
+    (lambda: modern.one_step_error_bound(np.eye(3), np.ones((2, 3)), 0, 1.0), "one per state"),
+    (lambda: modern.one_step_error_bound(np.eye(3), np.ones(3), 5, 1.0), "index"),
     (lambda: modern.dense_energy(np.ones((2, 3)), np.array([1.0, 0.0, 1.0]), 2), r"\+1 and -1"),
     (lambda: modern.dense_energy(np.ones((2, 3)), np.ones(3), 0), "positive integer n"),
     (lambda: modern.dense_update(np.ones((2, 3)), np.ones(3), "cosh"), "'exp'"),
@@ -259,20 +256,18 @@ def test_each_update_lowers_the_energy_by_half_the_squared_step():
         assert np.min(drop - 0.5 * np.sum((new - xi) ** 2, axis=1)) < 0.5 * np.max(drop)
 
 
-def test_torch_paths_keep_dtype_and_agree():
+def test_torch_input_is_not_switched_on():
+    """modern is NumPy-only: a tensor is read as an array and the result is a NumPy array."""
     rng = np.random.default_rng(13)
     X, xi = rng.choice([-1.0, 1.0], size=(8, 30)), rng.normal(size=(5, 30))
-    idx = np.arange(5)
-    for dtype in (torch.float32, torch.float64):
-        Xt, xt = torch.tensor(X, dtype=dtype), torch.tensor(xi, dtype=dtype)
-        e = modern.modern_energy(Xt, xt, 0.3)
-        b = modern.one_step_error_bound(Xt, xt, idx, 0.3)
-        assert e.dtype == dtype and b.dtype == dtype
-        tol = 1e-4 if dtype == torch.float32 else 1e-12
-        assert np.allclose(e.numpy(), modern.modern_energy(X, xi, 0.3), rtol=tol)
-        assert np.allclose(b.numpy(), modern.one_step_error_bound(X, xi, idx, 0.3), rtol=tol)
-    out = modern.dense_update(torch.tensor(X), torch.tensor(X[:2]), 3)
-    assert isinstance(out, torch.Tensor) and torch.equal(out, torch.tensor(X[:2]))
+    out = modern.modern_update(torch.tensor(X), torch.tensor(xi), 0.3)
+    assert isinstance(out, np.ndarray) and np.allclose(out, modern.modern_update(X, xi, 0.3))
+
+
+def test_result_is_a_frozen_dataclass():
+    view = modern.landscape(np.array([[1.0, 0.0], [0.0, 1.0]]), 2.0, resolution=11)
+    with pytest.raises(AttributeError):
+        view.minima = None
 
 
 def test_widget_draws_the_landscape():

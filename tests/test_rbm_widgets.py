@@ -16,7 +16,8 @@ def test_viewer_draws_each_recorded_step():
     frames = rbm.gibbs_frames(model, X[:4], steps, generator=torch.Generator().manual_seed(1)).numpy()
     fig = ch05.draw_frame(frames, steps, 2, (8, 8), ncols=4)
     assert "after 10 Gibbs steps" in fig._suptitle.get_text()
-    shown = np.array([ax.images[0].get_array() for ax in fig.axes if ax.images])
+    grid = np.asarray(fig.axes[0].images[0].get_array())  # one tiled picture, 1-pixel gaps, 4 per row
+    shown = np.array([grid[1 + 9 * r:9 + 9 * r, 1 + 9 * c:9 + 9 * c] for r, c in (divmod(i, 4) for i in range(4))])
     assert shown.shape == (4, 8, 8) and np.allclose(shown.reshape(4, 64), 2 * frames[2] - 1)
     plt.close(fig)
     box = ch05.gibbs_viewer(model, X[:4], steps, shape=(8, 8), generator=torch.Generator().manual_seed(1))

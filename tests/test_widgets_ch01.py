@@ -1,10 +1,10 @@
-"""Chapter 01's interactive figure: the pure function behind it (course_lib.explore) and its wiring."""
+"""Chapter 01's interactive figure: the pure function behind it (course_lib.hopfield.damage_view) and its wiring."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_lib import explore, hopfield
+from course_lib import hopfield
 from course_lib.datasets import letter_patterns
 from course_lib.widgets import ch01
 
@@ -13,52 +13,54 @@ N = A.size
 ORDER = np.random.default_rng(3).permutation(N)
 
 
-def test_one_memory_weights_store_the_pattern_as_a_minimum():
-    W = explore.one_memory_weights(A)
-    assert np.allclose(W, W.T) and np.allclose(np.diag(W), 0)
+def test_one_memory_is_hebbs_rule_and_stores_the_pattern_as_a_minimum():
+    W = hopfield.hebbian_weights(A)
+    assert np.allclose(W, (np.outer(A, A) - np.eye(N)) / N)  # W = (x x^T - I) / N, the widget's network
     assert np.isclose(hopfield.energy(W, A), -(N - 1) / 2)  # E = -N/2 m^2 + 1/2 at m = 1
 
 
 def test_flip_units_flips_exactly_the_first_d_of_the_order():
     for d in (0, 1, 7, N):
-        s = explore.flip_units(A, d, ORDER)
+        s = hopfield.flip_units(A, d, ORDER)
         assert set(np.flatnonzero(s != A)) == set(ORDER[:d].tolist())
-    assert np.array_equal(explore.flip_units(A, 3), np.r_[-A[:3], A[3:]])
+    assert np.array_equal(hopfield.flip_units(A, 3), np.r_[-A[:3], A[3:]])
 
 
 @pytest.mark.parametrize("d", [-1, N + 1, 2.5, True])
 def test_flip_units_refuses_a_bad_damage_level(d):
     with pytest.raises(ValueError, match="number of flipped units"):
-        explore.flip_units(A, d)
+        hopfield.flip_units(A, d)
 
 
 def test_bad_input_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="permutation"):
-        explore.flip_units(A, 2, order=np.zeros(N, dtype=int))
+        hopfield.flip_units(A, 2, order=np.zeros(N, dtype=int))
     with pytest.raises(ValueError, match=r"\+1 and -1"):
-        explore.damage_view(np.where(A > 0, 1.0, 0.0), 2)
+        hopfield.damage_view(np.where(A > 0, 1.0, 0.0), 2)
     with pytest.raises(ValueError, match=r"shape \(N,\)"):
-        explore.one_memory_weights(np.stack([A, A]))
+        hopfield.damage_view(np.stack([A, A]), 2)
+    with pytest.raises(ValueError, match="symmetric"):
+        hopfield.steepest_descent(np.triu(np.ones((3, 3)), 1), np.ones(3))
 
 
 def test_damage_view_energy_follows_the_one_memory_formula():
     for d in range(N + 1):
-        view = explore.damage_view(A, d, ORDER)
+        view = hopfield.damage_view(A, d, ORDER)
         m = 1 - 2 * d / N
-        assert np.isclose(view["overlap"], m)
-        assert np.isclose(view["energy"], -N / 2 * m**2 + 0.5)
-        assert np.isclose(view["energies"][d], view["energy"])
-    assert np.allclose(view["energies"], -N / 2 * (1 - 2 * np.arange(N + 1) / N) ** 2 + 0.5)
+        assert np.isclose(view.overlap, m)
+        assert np.isclose(view.energy, -N / 2 * m**2 + 0.5)
+        assert np.isclose(view.energies[d], view.energy)
+    assert np.allclose(view.energies, -N / 2 * (1 - 2 * np.arange(N + 1) / N) ** 2 + 0.5)
 
 
 def test_descent_recalls_the_memory_below_the_ridge_and_its_negative_above():
     for d in range(N + 1):
-        view = explore.damage_view(A, d, ORDER)
+        view = hopfield.damage_view(A, d, ORDER)
         expected = "x" if d < N / 2 else "-x"
-        assert view["recalled"] == expected, f"d = {d}"
-        assert np.all(np.diff(view["path_energies"]) < 0)  # every flip goes strictly downhill
-        assert len(view["path"]) - 1 == min(d, N - d)  # one flip per wrong unit, on the near side
-        assert np.array_equal(view["end"], A if expected == "x" else -A)
+        assert view.recalled == expected, f"d = {d}"
+        assert np.all(np.diff(view.path_energies) < 0)  # every flip goes strictly downhill
+        assert len(view.path) - 1 == min(d, N - d)  # one flip per wrong unit, on the near side
+        assert np.array_equal(view.end, A if expected == "x" else -A)
 
 
 def test_steepest_descent_stops_in_a_local_minimum_of_any_symmetric_network():
@@ -66,7 +68,7 @@ def test_steepest_descent_stops_in_a_local_minimum_of_any_symmetric_network():
     M = rng.normal(size=(12, 12))
     W = (M + M.T) / 2
     np.fill_diagonal(W, 0)
-    path = explore.steepest_descent(W, rng.choice([-1.0, 1.0], size=12))
+    path = hopfield.steepest_descent(W, rng.choice([-1.0, 1.0], size=12))
     end = path[-1]
     assert np.all(end * hopfield.local_field(W, end) >= 0)
     assert np.all(np.diff(hopfield.energy(W, path)) < 0)
@@ -78,7 +80,7 @@ def test_draw_damage_titles_say_what_the_panels_show():
     assert titles[0] == "A, 14 of 25 flipped"
     assert titles[1].startswith("d = 14: E = 0.32, m = -0.12")
     assert "ends in -A" in titles[2]
-    assert np.allclose(fig.axes[1].lines[0].get_ydata(), explore.damage_view(A, 14, ORDER)["energies"])
+    assert np.allclose(fig.axes[1].lines[0].get_ydata(), hopfield.damage_view(A, 14, ORDER).energies)
     plt.close(fig)
 
 

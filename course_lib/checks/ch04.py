@@ -23,18 +23,18 @@ def flip_probability(fn) -> CheckResult:
         h, T = rng.normal(scale=2.0, size=20), 1.3
         got = np.asarray(fn(h, T), dtype=float)
         expect(got.shape == h.shape, f"one probability per field: expected shape {h.shape}, got {got.shape}")
-        if np.allclose(got, boltzmann.wrong_flip_probability(h, T)):
+        if np.allclose(got, boltzmann.wrong_probability_up(h, T)):
             expect(False, "you used sigma(h/T), the rule for 0/1 units: for +-1 spins the two states of unit i "
                           "differ in energy by 2h, not h (write out P(+1)/P(-1))")
-        if np.allclose(got, 1 - boltzmann.flip_probability(h, T)):
+        if np.allclose(got, 1 - boltzmann.probability_up(h, T)):
             expect(False, "this is P(s_i = -1): a positive field should make +1 more likely")
-        expect_close(got, boltzmann.flip_probability(h, T),
+        expect_close(got, boltzmann.probability_up(h, T),
                      "wrong probabilities: P(+1)/P(-1) must equal exp(-(E(+1) - E(-1))/T)")
 
     def temperature():
         h = rng.normal(size=8)
         for T in (0.25, 4.0):
-            expect_close(fn(h, T), boltzmann.flip_probability(h, T),
+            expect_close(fn(h, T), boltzmann.probability_up(h, T),
                          f"right at one temperature but wrong at T = {T}: T divides the field")
 
     def zero_field():
@@ -51,12 +51,12 @@ def flip_probability(fn) -> CheckResult:
     def scalar():
         got = fn(0.4, 1.0)
         expect(np.ndim(got) == 0, f"a single field should give a single probability, got shape {np.shape(got)}")
-        expect(np.isclose(float(got), boltzmann.flip_probability(0.4, 1.0)), "wrong value for a single field")
+        expect(np.isclose(float(got), boltzmann.probability_up(0.4, 1.0)), "wrong value for a single field")
 
     return run_cases("flip_probability", fn,
                      [("values", values), ("temperature", temperature), ("zero field", zero_field),
                                        ("huge fields", huge_fields), ("scalar", scalar)],
-              library_twin=boltzmann.flip_probability)
+              library_twin=boltzmann.probability_up)
 
 
 def gibbs_sweep(fn) -> CheckResult:
@@ -65,14 +65,14 @@ def gibbs_sweep(fn) -> CheckResult:
 
     def parallel(W, b, s, T, u):
         h = s @ W.T + (0 if b is None else b)
-        return np.where(u < boltzmann.flip_probability(h, T), 1.0, -1.0)
+        return np.where(u < boltzmann.probability_up(h, T), 1.0, -1.0)
 
     def compare(got, W, b, S, T, u, message):
         want = boltzmann.gibbs_sweep(W, b, S, T, u)
         expect(np.all((got == 1) | (got == -1)), "every unit must end as +1 or -1")
         mistakes = [(parallel(W, b, S, T, u), "you updated all units at once from the old state: in a sweep, "
                                               "unit i must see the new values of units 0..i-1"),
-                    (boltzmann.gibbs_sweep(W, b, S, T, u, boltzmann.wrong_flip_probability),
+                    (boltzmann.gibbs_sweep(W, b, S, T, u, boltzmann.wrong_probability_up),
                      "your units follow sigma(h/T), the rule for 0/1 units: for +-1 spins the energy gap of a "
                      "flip is 2h (see exercise 1)"),
                     (boltzmann.gibbs_sweep(W, b, S, T, 1 - u), "you set s_i = +1 when u > P(+1): the unit must be "

@@ -67,6 +67,11 @@ def _own_attention(exercise: str, fn, library_twin=None) -> None:
             "yourself with torch tensor operations, so a call to a ready-made attention earns nothing"])
 
 
+def _update(xi, X, beta):
+    """The reference: the library's Hopfield step with keys = values = the stored patterns (rows of X)."""
+    return attention.hopfield_attention(xi, X, X, beta)[0]
+
+
 def _np(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().double().numpy()
@@ -94,7 +99,7 @@ def hopfield_update(fn) -> CheckResult:
         got = fn(xi, X, 0.7)
         expect(tuple(np.shape(_np(got))) == (5,), f"one state (d,) = (5,) should give a state (5,), got "
                f"shape {tuple(np.shape(_np(got)))}: the new state is a weighted sum of the M patterns (rows of X)")
-        expect_close(_np(got), _np(attention.hopfield_retrieval(xi, X, 0.7)),
+        expect_close(_np(got), _np(_update(xi, X, 0.7)),
                      "wrong new state: compute the similarities X xi, multiply by beta, softmax them over the "
                      "M patterns, then mix the patterns (rows of X) with those weights")
 
@@ -102,7 +107,7 @@ def hopfield_update(fn) -> CheckResult:
         X, S = _t(rng, 7, 4), _t(rng, 3, 4)
         got = _np(fn(S, X, 1.3))
         expect(got.shape == (3, 4), f"states as rows (B, d) = (3, 4) should give (3, 4), got {got.shape}")
-        expect_close(got, _np(attention.hopfield_retrieval(S, X, 1.3)),
+        expect_close(got, _np(_update(S, X, 1.3)),
                      "single states may work but a batch is wrong: each state (row) needs its own softmax over "
                      "the patterns (softmax along the last axis of the (B, M) similarities)")
 
@@ -110,7 +115,7 @@ def hopfield_update(fn) -> CheckResult:
         X, xi = _t(rng, 5, 3), _t(rng, 3)
         a, b = _np(fn(xi, X, 0.2)), _np(fn(xi, X, 3.0))
         expect(not np.allclose(a, b), "your answer ignores beta: it multiplies the similarities before the softmax")
-        expect_close(b, _np(attention.hopfield_retrieval(xi, X, 3.0)), "wrong at beta = 3: beta scales X xi")
+        expect_close(b, _np(_update(xi, X, 3.0)), "wrong at beta = 3: beta scales X xi")
 
     def retrieval():
         X = torch.sign(_t(rng, 8, 40))
@@ -130,14 +135,14 @@ def hopfield_update(fn) -> CheckResult:
         X, xi = _t(rng, 4, 3, dtype=torch.float32), _t(rng, 3, dtype=torch.float32)
         got = fn(xi, X, 1.0)
         expect(isinstance(got, torch.Tensor), f"return a torch tensor, got {type(got).__name__}")
-        expect_close(_np(got), _np(attention.hopfield_retrieval(xi, X, 1.0)), "wrong for float32 input",
+        expect_close(_np(got), _np(_update(xi, X, 1.0)), "wrong for float32 input",
                      rtol=1e-5, atol=1e-6)
 
-    _own_attention("hopfield_update", fn, attention.hopfield_retrieval)
+    _own_attention("hopfield_update", fn, attention.hopfield_attention)
     return run_cases("hopfield_update", fn, [("one state", single), ("batch of states", batch), ("beta", uses_beta),
                                       ("retrieves a pattern", retrieval), ("small beta", small_beta),
                                       ("float32 tensors", float32)],
-              library_twin=attention.hopfield_retrieval, forbidden=_FORBIDDEN)
+              library_twin=attention.hopfield_attention, forbidden=_FORBIDDEN)
 
 
 # --------------------------------------------------------------------------- exercise 2

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 
+__all__ = ["figure_with_controls"]
+
 
 def figure_with_controls(draw: Callable[..., object], controls: dict, title: str | None = None):
     """A VBox of ``controls`` above an Output that shows ``draw(**values)``.

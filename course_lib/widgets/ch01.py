@@ -1,6 +1,6 @@
 """Chapter 01 widget: damage a stored letter unit by unit and watch its energy and where descent takes it.
 
-Wiring only: what is drawn comes from ``course_lib.explore.damage_view`` (tested in tests/test_widgets_ch01.py).
+Wiring only: what is drawn comes from ``course_lib.hopfield.damage_view`` (tested in tests/test_widgets_ch01.py).
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..datasets import letter_patterns
-from ..explore import damage_view
+from ..hopfield import damage_view
 from . import figure_with_controls
+
+__all__ = ["draw_damage", "damage_explorer"]
 
 SHAPE = (5, 5)
 
@@ -19,20 +21,20 @@ SHAPE = (5, 5)
 def draw_damage(pattern, d: int, order=None, name: str = "x") -> Figure:
     """Three panels: the letter with d units flipped, energy against damage (this d marked), where descent ends."""
     view = damage_view(pattern, d, order)
-    n = view["state"].size
+    n = view.state.size
     ends = {"x": name, "-x": f"-{name} (its negative)", "other": "another state"}
     fig, axes = plt.subplots(1, 3, figsize=(9.5, 3.0), gridspec_kw={"width_ratios": [1, 2.2, 1]})
-    axes[0].imshow(view["state"].reshape(SHAPE), cmap="gray_r", vmin=-1, vmax=1)
+    axes[0].imshow(view.state.reshape(SHAPE), cmap="gray_r", vmin=-1, vmax=1)
     axes[0].set_title(f"{name}, {d} of {n} flipped", fontsize=9)
     ax = axes[1]
-    ax.plot(range(n + 1), view["energies"], ".-", color="0.6")
-    ax.plot([d], [view["energy"]], "o", color="crimson", ms=9)
+    ax.plot(range(n + 1), view.energies, ".-", color="0.6")
+    ax.plot([d], [view.energy], "o", color="crimson", ms=9)
     ax.axvline(n / 2, color="k", ls=":", lw=1)
     ax.set_xlabel("number of flipped units d")
     ax.set_ylabel("energy E(s)")
-    ax.set_title(f"d = {d}: E = {view['energy']:.2f}, m = {view['overlap']:+.2f}", fontsize=9)
-    axes[2].imshow(view["end"].reshape(SHAPE), cmap="gray_r", vmin=-1, vmax=1)
-    axes[2].set_title(f"descent: {len(view['path']) - 1} flips,\nends in {ends[view['recalled']]}", fontsize=9)
+    ax.set_title(f"d = {d}: E = {view.energy:.2f}, m = {view.overlap:+.2f}", fontsize=9)
+    axes[2].imshow(view.end.reshape(SHAPE), cmap="gray_r", vmin=-1, vmax=1)
+    axes[2].set_title(f"descent: {len(view.path) - 1} flips,\nends in {ends[view.recalled]}", fontsize=9)
     for a in (axes[0], axes[2]):
         a.set_xticks([])
         a.set_yticks([])

@@ -12,6 +12,8 @@ import numpy as np
 from .. import hopfield
 from . import figure_with_controls
 
+__all__ = ["step_figure", "recall_stepper"]
+
 
 def step_figure(states, energies, units, step: int, shape: tuple[int, int], target=None):
     """The state after ``step`` updates (the unit just visited outlined) next to the energy so far."""

@@ -14,6 +14,8 @@ import numpy as np
 from .. import hopfield
 from . import figure_with_controls
 
+__all__ = ["NOISE_GRID", "basin_figure", "basin_explorer"]
+
 NOISE_GRID = np.linspace(0.0, 0.5, 11)
 
 

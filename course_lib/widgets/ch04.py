@@ -11,19 +11,21 @@ import numpy as np
 from ..boltzmann import temperature_view
 from . import figure_with_controls
 
+__all__ = ["draw_distribution", "temperature_explorer"]
+
 
 def draw_distribution(W, b, T: float):
     """The figure for one temperature: P(s) of every state, sorted by energy, next to the uniform level."""
     view = temperature_view(W, b, T)
-    p, e = view["probabilities"], view["energies"]
+    p, e = view.probabilities, view.energies
     fig, ax = plt.subplots(figsize=(7, 3.4))
     ax.bar(np.arange(p.size), p, width=1.0, color=plt.cm.viridis((e - e.min()) / (np.ptp(e) or 1.0)))
     ax.axhline(1 / p.size, color="k", ls=":", lw=1, label=f"uniform, 1/{p.size}")
     ax.set_xlabel("state, sorted from lowest to highest energy")
     ax.set_ylabel("P(s)")
     ax.set_ylim(0, max(0.05, 1.05 * p.max()))
-    ax.set_title(f"T = {T:.2f}: entropy {view['entropy']:.2f} nats, <E> = {view['mean_energy']:.2f}, "
-                 f"P(ground) = {view['p_ground']:.2f}", fontsize=10)
+    ax.set_title(f"T = {T:.2f}: entropy {view.entropy:.2f} nats, <E> = {view.mean_energy:.2f}, "
+                 f"P(ground) = {view.p_ground:.2f}", fontsize=10)
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig

@@ -10,15 +10,17 @@ import matplotlib.pyplot as plt
 from ..modern import landscape
 from . import figure_with_controls
 
+__all__ = ["draw_landscape", "beta_explorer"]
+
 
 def draw_landscape(X, beta: float, resolution: int = 81):
     """The figure for one beta: energy contours, stored patterns (x), fixed points (minima filled)."""
     view = landscape(X, beta, resolution=resolution)
     fig, ax = plt.subplots(figsize=(5, 4.4))
-    cs = ax.contourf(view["xs"], view["ys"], view["energy"], levels=30, cmap="viridis")
+    cs = ax.contourf(view.xs, view.ys, view.energy, levels=30, cmap="viridis")
     fig.colorbar(cs, ax=ax, label="energy E(xi)")
     ax.scatter(X[:, 0], X[:, 1], marker="x", s=80, c="white", label="stored patterns")
-    fp, mins = view["fixed_points"], view["minima"]
+    fp, mins = view.fixed_points, view.minima
     ax.scatter(fp[mins, 0], fp[mins, 1], s=50, c="crimson", label="fixed point (minimum)")
     if (~mins).any():
         ax.scatter(fp[~mins, 0], fp[~mins, 1], s=50, facecolors="none", edgecolors="crimson",

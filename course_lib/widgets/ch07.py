@@ -14,6 +14,8 @@ import numpy as np
 from .. import attention
 from . import figure_with_controls
 
+__all__ = ["beta_figure", "beta_widget"]
+
 
 def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
     """Bar chart of softmax(beta K q) over the keys, titled with its entropy and 90 % count."""

@@ -14,7 +14,7 @@ def flip_probability(fn):
 
     def grid():
         h = rng.normal(scale=3.0, size=(3, 4))
-        expect_match(fn(h, 0.6), boltzmann.flip_probability(h, 0.6), "wrong for a 2-D array of fields")
+        expect_match(fn(h, 0.6), boltzmann.probability_up(h, 0.6), "wrong for a 2-D array of fields")
 
     def hot():
         h = rng.normal(size=5)
