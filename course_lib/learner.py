@@ -17,7 +17,6 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 __all__ = ["WORK_DIR", "LearnerError", "CourseNotFound", "StartResult", "find_course_root", "course_root",
            "chapter_number", "start", "describe_start", "resolve_learner_notebook", "add_start_parser",
-           "add_check_arguments", "run_start", "at_least", "main"]
+           "add_check_arguments", "run_start", "run_check", "at_least", "main"]
 
 WORK_DIR = "work"
 _CHAPTER_RE = re.compile(r"^\d{1,2}$")
@@ -168,17 +167,6 @@ def describe_start(result: StartResult) -> str:
     ])
 
 
-def _nbval_check(path: Path, timeout: int, exercise: str | None) -> int:
-    """Check a notebook with nbval (what a release without the instructor's tools has): its check cells
-    run as tests, each failing with the checker's feedback."""
-    if exercise is not None:
-        print("course check: --exercise needs the course's own checker; checking the whole notebook",
-              file=sys.stderr)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-           f"--nbval-cell-timeout={timeout}", str(path)]
-    return subprocess.call(cmd)
-
-
 def at_least(minimum: int, what: str) -> Callable[[str], int]:
     """An argparse type: a whole number >= ``minimum`` (``what`` names the unit in the error)."""
     def parse(text: str) -> int:
@@ -207,6 +195,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=at_least(1, "seconds"), default=300, help="seconds per cell")
     p.add_argument("--exercise", default=None, help="exit 0 only if this exercise passed (for autograding)")
     p.add_argument("--root", type=Path, default=None, help="the course folder (default: found from here)")
+    p.add_argument("--report", type=Path, default=None, help="also write the verdicts to this JSON file")
+    p.add_argument("--from-report", type=Path, default=None,
+                   help="read the verdicts from a --report file instead of running the notebook")
 
 
 def run_start(args: argparse.Namespace) -> int:
@@ -216,10 +207,22 @@ def run_start(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_check(args: argparse.Namespace,
+              check: Callable[[Path, int, str | None], int] | None = None) -> int:
+    """``course check``: resolve the learner's notebook, then run its checks (``course_lib.checking``, or
+    ``check(path, timeout, exercise)`` when given) and return the exit code."""
+    path = resolve_learner_notebook(args.notebook, root=args.root)
+    print(f"checking {_shown(path)}", flush=True)
+    if check is not None:
+        return check(path, args.timeout, args.exercise)
+    from .checking import run
+
+    return run(argparse.Namespace(**{**vars(args), "notebook": path}))
+
+
 def main(argv: Sequence[str] | None = None,
          check: Callable[[Path, int, str | None], int] | None = None) -> int:
-    """``course start`` and ``course check`` for a learner. ``check(path, timeout, exercise)`` runs the
-    checks (the course's checker when the caller has one; nbval otherwise) and returns the exit code."""
+    """``course start`` and ``course check`` for a learner (what a student release's ``course`` runs)."""
     parser = argparse.ArgumentParser(prog="course", description="From Hopfield networks to attention (learner)")
     sub = parser.add_subparsers(dest="command", required=True)
     add_start_parser(sub)
@@ -228,9 +231,7 @@ def main(argv: Sequence[str] | None = None,
     try:
         if args.command == "start":
             return run_start(args)
-        path = resolve_learner_notebook(args.notebook, root=args.root)
-        print(f"checking {_shown(path)}", flush=True)
-        return (check or _nbval_check)(path, args.timeout, args.exercise)
+        return run_check(args, check)
     except LearnerError as err:
         print(f"course {args.command}: {err}", file=sys.stderr)
         return 2

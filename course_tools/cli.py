@@ -15,7 +15,7 @@ from course_lib.learner import (
     add_check_arguments,
     add_start_parser,
     at_least,
-    resolve_learner_notebook,
+    run_check,
     run_start,
 )
 
@@ -74,14 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("grade", help="grade a folder of submitted notebooks of one chapter")
     grade.add_argument("chapter", help="chapter number, e.g. 02")
     grade.add_argument("submissions", type=Path, help="folder of submitted .ipynb files, one per student")
-    grade.add_argument("--out", type=Path, required=True, help="where gradebook.csv, results.json, feedback/ go")
+    grade.add_argument("--out", type=Path, required=True,
+                       help="folder for gradebook.csv, roster.csv, results.json(l), feedback/")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
-    grade.add_argument("--timeout-cell", type=int, default=60, help="seconds per cell")
-    grade.add_argument("--timeout-total", type=int, default=600, help="seconds per submission")
-    grade.add_argument("--memory-mb", type=int, default=6144, help="address-space cap of each kernel (MB)")
+    grade.add_argument("--timeout-cell", type=float, default=60, help="seconds per cell and per graded call")
+    grade.add_argument("--timeout-total", type=float, default=600, help="seconds per submission, all included")
+    grade.add_argument("--memory-mb", type=int, default=6144, help="memory cap of each sandbox (MB)")
     grade.add_argument("--output-kb", type=int, default=512, help="output cap per cell (KB)")
     grade.add_argument("--scheduler", default=None, help="address of a Dask distributed scheduler")
     grade.add_argument("--no-progress", action="store_true")
+
+    release = sub.add_parser("release", help="write the student-facing course (no solutions, no course_tools)")
+    release.add_argument("out", type=Path, help="new folder to write")
+    release.add_argument("--git", action="store_true", help="make it a git repository with one commit")
 
     args = parser.parse_args(argv)
     try:
@@ -150,20 +155,36 @@ def _build(args: argparse.Namespace) -> int:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "grade":
-        from .grader import Settings, chapter_from_arg, grade_class, summary
+        from .grading.engine import Settings, chapter_from_arg, grade_class
+        from .grading.reports import summary
 
         if args.jobs < 1:
-            parser.error("--jobs must be at least 1")
+            parser.error(f"--jobs must be at least 1, got {args.jobs}")
+        if args.out.exists() and not args.out.is_dir():
+            parser.error(f"--out {args.out} is a file; give a folder")
         try:
             settings = Settings(timeout_cell=args.timeout_cell, timeout_total=args.timeout_total,
                                 memory_mb=args.memory_mb, output_kb=args.output_kb)
+        except ValueError as err:
+            parser.error(str(err))
+        try:
             results = grade_class(chapter_from_arg(args.chapter), args.submissions, args.out, jobs=args.jobs,
                                   settings=settings, scheduler=args.scheduler, progress=not args.no_progress)
         except NotebookError as err:
             print(f"course grade: {err}", file=sys.stderr)
             return 2
         print(summary(results))
-        print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'results.json'} and {args.out / 'feedback'}/")
+        print(f"wrote {args.out}/gradebook.csv, roster.csv, results.json, results.jsonl and feedback/")
+        return 0
+    if args.command == "release":
+        from .release import release
+
+        try:
+            written = release(args.out, git=args.git)
+        except (NotebookError, FileExistsError) as err:
+            print(f"course release: {err}", file=sys.stderr)
+            return 2
+        print(f"wrote the student-facing course to {written}")
         return 0
     if args.command == "run":
         return _run(args.subparser, args)
@@ -190,22 +211,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "start":
         return run_start(args)
     if args.command == "check":
-        from .check import check_notebook, format_verdicts
-
-        notebook = resolve_learner_notebook(args.notebook, root=args.root)
-        try:
-            verdicts = check_notebook(notebook, timeout=args.timeout)
-        except NotebookError as err:
-            print(f"course check: {err}", file=sys.stderr)
-            return 2
-        print(format_verdicts(notebook, verdicts))
-        if args.exercise:
-            chosen = [v for v in verdicts if v.exercise == args.exercise]
-            if not chosen:
-                print(f"course check: no exercise named {args.exercise!r} in {notebook}", file=sys.stderr)
-                return 2
-            verdicts = chosen
-        return 0 if all(v.status == "passed" for v in verdicts) else 1
+        return run_check(args)
     return 2  # pragma: no cover
 
 

@@ -1,198 +1,351 @@
-"""The grader on crafted submissions of chapter 01: exact points and statuses for each case.
+"""`course grade`: the screen, the limits, the sandbox, every chapter, the reports, the parallel paths.
 
-Submissions are built here from solutions/01_energy.ipynb and its freshly built stubs, so a
-change to the chapter's notebooks is picked up. The whole class is graded once (two jobs) and
-each test asserts one student's row.
+The attacks with exact points per student are in test_grader_adversarial.py.
 """
 
 import copy
+import csv
 import json
 import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import ROOT
 
-from course_tools.build import exercise_notebook
-from course_tools.grader import Settings, grade_class, grade_submission
-from course_tools.notebooks import exercises
+from course_tools.cli import main as course
+from course_tools.grading import wire
+from course_tools.grading.engine import Settings, grade_class, grade_submission
+from course_tools.grading.sandbox import Limits, Sandbox, capabilities
+from course_tools.grading.screen import course_lib_bindings, screen_answer, strip_check_imports
+from course_tools.grading.submission import build_plan
 
-SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
-STUBS = exercise_notebook(SOLUTION)  # never the checkout's exercises/, which a learner may have edited
-FULL = {e["name"]: float(e["points"]) for e in exercises(SOLUTION)}   # energy 3, local_field 2, ...
-NONE = {name: 0 for name in FULL}
-SETTINGS = Settings(timeout_cell=8, timeout_total=120, memory_mb=3072, output_kb=64)
+CHAPTERS = sorted(p.name[:2] for p in (ROOT / "solutions").glob("*.ipynb"))
+SETTINGS = Settings(timeout_cell=30, timeout_total=240, memory_mb=6144, output_kb=256)
 
-NO_BIAS = '''
+
+# --------------------------------------------------------------------------- the static screen
+
+@pytest.mark.parametrize("source, status, words", [
+    ("def f(x):\n    return x +\n", "syntax_error", "line 2"),
+    ("import numpy as np\nfrom math import sqrt\nimport torch.nn.functional as F\n", "ok", ""),
+    ("import os\n", "refused", "imports os"),
+    ("from course_lib.hopfield import energy\n", "refused", "course_lib.hopfield"),
+    ("import course_lib.checks._core as c\n", "refused", "course_lib"),
+    ("x = __import__('course_lib')\n", "refused", "__import__"),
+    ("def f():\n    return f.__globals__\n", "refused", "__globals__"),
+    ("g = (i for i in [0])\ny = g.gi_frame.f_back\n", "refused", "frames"),
+    ("y = getattr(1, 'real')\n", "refused", "getattr"),
+    ("import numpy as np\nnp.ctypeslib.ndpointer\n", "refused", "ctypeslib"),
+    ("import torch.multiprocessing\n", "refused", "multiprocessing"),
+    ("class A:\n    def __init__(self):\n        self.x = 1\n    def __eq__(self, o):\n        return True\n",
+     "ok", ""),
+    ("def __eq__(a, b):\n    return True\n", "refused", "outside a class"),
+    ("y = hopfield.energy\n", "refused", "hopfield"),
+    ("y = check\n", "refused", "check"),
+    ("y = all_states(3)\n", "ok", ""),
+])
+def test_screen(source, status, words):
+    names = course_lib_bindings(["from course_lib import hopfield\nfrom course_lib.checks import ch01 as check\n"
+                                 "from course_lib.boltzmann import all_states\nFAST = None\n"])
+    verdict = screen_answer(source, names, allowed=("all_states",))
+    assert verdict.status == status, verdict
+    assert words in verdict.message
+
+
+def test_screen_refuses_forbidden_names_and_keeps_computed_results():
+    assert screen_answer("y = torch.softmax(x, -1)\n", set(), forbidden=("softmax",)).status == "refused"
+    names = course_lib_bindings(["from course_lib.utils import fast_mode\nFAST = fast_mode(None)\n"
+                                 "E = hopfield.energy\n", "from course_lib import hopfield\n"])
+    assert "fast_mode" in names and "FAST" not in names
+    assert screen_answer("n = 10 if FAST else 100\n", names).ok
+
+
+def test_instructor_cells_lose_only_their_imports_of_the_checks():
+    src = "import numpy as np\n\nfrom course_lib.checks import ch01 as check\nfrom course_lib.utils import fast_mode\n"
+    out = strip_check_imports(src)
+    assert "checks" not in out and "fast_mode" in out and "pass" in out
+
+
+def test_the_plan_declares_each_checkers_library_twin():
+    plan = build_plan("01", ROOT)
+    assert [e.name for e in plan.exercises] == ["energy", "local_field", "flip_energy_change", "energy_from_overlap",
+                                                "unique_minimum"]
+    assert plan.exercise("energy").twin == ("course_lib.hopfield", "energy")
+    assert [c.kind for c in plan.cells].count("check") == 5
+    assert not any("course_lib.checks" in c.source for c in plan.cells)
+
+
+# --------------------------------------------------------------------------- limits and options
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"timeout_cell": 0}, "--timeout-cell"), ({"timeout_total": -5}, "--timeout-total"),
+    ({"memory_mb": 10}, "--memory-mb"), ({"output_kb": 0}, "--output-kb"),
+    ({"timeout_cell": 100, "timeout_total": 50}, "cannot exceed"), ({"timeout_cell": float("nan")}, "--timeout-cell"),
+])
+def test_settings_are_validated(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        Settings(**kwargs)
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--jobs", "0"], "--jobs"), (["--timeout-cell", "0"], "--timeout-cell"),
+    (["--memory-mb", "-1"], "--memory-mb"), (["--timeout-total", "1", "--timeout-cell", "5"], "cannot exceed"),
+])
+def test_cli_refuses_bad_options_before_grading(tmp_path, capsys, extra, words):
+    (tmp_path / "subs").mkdir()
+    with pytest.raises(SystemExit) as err:
+        course(["grade", "01", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), *extra])
+    assert err.value.code == 2 and words in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_fails_before_grading(tmp_path, capsys):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "out").write_text("not a folder")
+    with pytest.raises(SystemExit):
+        course(["grade", "01", str(tmp_path / "subs"), "--out", str(tmp_path / "out")])
+    assert "is a file" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="--jobs"):
+        grade_class("01", tmp_path / "subs", tmp_path / "o2", jobs=0)
+
+
+def test_wire_refuses_a_symlinked_response(tmp_path):
+    wire.write(str(tmp_path / "real"), {"a": 1}, {})
+    (tmp_path / "fake.json").symlink_to(tmp_path / "real.json")
+    (tmp_path / "fake.npz").symlink_to(tmp_path / "real.npz")
+    assert wire.read(str(tmp_path / "real"))[0] == {"a": 1}
+    with pytest.raises(wire.WireError, match="not a plain file"):
+        wire.read(str(tmp_path / "fake"))
+
+
+# --------------------------------------------------------------------------- the sandbox itself
+
+def _sandbox_processes(token: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"COURSE_SANDBOX={token}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_a_daemon_that_leaves_the_process_group_dies_with_its_sandbox(tmp_path):
+    sandbox = Sandbox(Limits(timeout_cell=20, timeout_total=60, memory_mb=3072), ROOT, [tmp_path],
+                      time.monotonic() + 60)
+    try:
+        sandbox.start()
+        code = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                "        time.sleep(600)\n    os._exit(0)\n"
+                "open('/tmp/left-by-a-student', 'w').write('x')\n")
+        assert sandbox.execute(code, 20).status == "ok"
+        time.sleep(0.5)
+        assert len(_sandbox_processes(sandbox.token)) >= 2
+    finally:
+        sandbox.close()
+    assert _sandbox_processes(sandbox.token) == []
+    assert not sandbox.base.exists()
+    left = Path("/tmp/left-by-a-student")
+    seen = left.exists()
+    left.unlink(missing_ok=True)
+    if capabilities().namespaces:
+        assert not seen
+
+
+def test_a_killed_grader_leaves_no_sandbox_behind(tmp_path):
+    script = ("import sys, time\nfrom pathlib import Path\nfrom course_tools.grading.sandbox import Sandbox, Limits\n"
+              f"s = Sandbox(Limits(timeout_cell=30, timeout_total=120, memory_mb=3072), Path({str(ROOT)!r}), [], "
+              "time.monotonic() + 120)\ns.start()\ns.execute('import os\\nif os.fork() == 0:\\n    os.setsid()\\n"
+              "    import time\\n    time.sleep(600)\\n', 20)\nprint(s.token, s.base, *s.cgroups, flush=True)\n"
+              "time.sleep(600)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    token, *leftovers = proc.stdout.readline().split()
+    assert token and _sandbox_processes(token)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for _ in range(100):
+        if not _sandbox_processes(token):
+            break
+        time.sleep(0.1)
+    left = _sandbox_processes(token)
+    for pid in left:  # leave the machine clean even when the assertion fails
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    for path in map(Path, leftovers):   # a killed grader leaves its (empty) folder and cgroups behind
+        if path.is_relative_to("/sys/fs/cgroup"):
+            path.rmdir()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    if capabilities().setpriv or capabilities().namespaces:
+        assert left == []
+
+
+def test_a_timeout_holds_inside_one_cell():
+    sandbox = Sandbox(Limits(timeout_cell=30, timeout_total=3, memory_mb=3072), ROOT, [], time.monotonic() + 15)
+    from course_tools.grading.sandbox import Stop
+
+    try:
+        sandbox.start()
+        sandbox.deadline = time.monotonic() + 2
+        start = time.monotonic()
+        with pytest.raises(Stop) as stop:
+            sandbox.execute("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n", 30)
+        assert stop.value.kind == "timeout_total"
+        assert time.monotonic() - start < 25
+    finally:
+        sandbox.close()
+    assert _sandbox_processes(sandbox.token) == []
+
+
+# --------------------------------------------------------------------------- every chapter, and the reports
+
+@pytest.fixture(scope="module")
+def course_graded(tmp_path_factory):
+    """Each chapter's solution and stubs, plus two attacks on chapter 02, graded with two jobs."""
+    graded = {}
+    for chapter in CHAPTERS:
+        folder = tmp_path_factory.mktemp(f"subs{chapter}")
+        solution = next((ROOT / "solutions").glob(f"{chapter}_*.ipynb"))
+        (folder / "full.ipynb").write_bytes(solution.read_bytes())
+        (folder / "zero.ipynb").write_bytes((ROOT / "exercises" / solution.name).read_bytes())
+        if chapter == "02":
+            nb = nbformat.read(solution, as_version=4)
+            for cell in nb.cells:
+                if cell.get("id") == "recall_sync-answer":
+                    cell.source = ("from course_lib.checks.ch02 import _sync_recall\n"
+                                   "def recall_sync(W, probes, max_steps=100):\n"
+                                   "    return _sync_recall(W, probes, max_steps)\n")
+            nbformat.write(nb, folder / "private_reference.ipynb")
+        out = tmp_path_factory.mktemp(f"out{chapter}")
+        graded[chapter] = ({r.student: r for r in grade_class(chapter, folder, out, jobs=2, settings=SETTINGS,
+                                                               progress=False)}, out)
+    return graded
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_solution_grades_full_marks_and_every_stub_zero(course_graded, chapter):
+    results, _ = course_graded[chapter]
+    full, zero = results["full"], results["zero"]
+    assert full.status == zero.status == "ok"
+    assert [(e.name, e.status) for e in full.exercises if e.status != "passed"] == []
+    assert full.total == full.max_points > 0
+    assert [(e.name, e.status) for e in zero.exercises if e.status != "not_attempted"] == []
+    assert zero.total == 0
+
+
+def test_a_wrapper_around_a_private_checker_function_earns_nothing(course_graded):
+    results, _ = course_graded["02"]
+    r = {e.name: e for e in results["private_reference"].exercises}
+    assert r["recall_sync"].status == "refused" and r["recall_sync"].points == 0
+    assert "course_lib.checks.ch02" in r["recall_sync"].feedback
+    others = [e for e in results["private_reference"].exercises if e.name != "recall_sync"]
+    assert all(e.status == "passed" for e in others)
+
+
+def test_reports(course_graded):
+    results, out = course_graded["01"]
+    data = json.loads((out / "results.json").read_text())
+    assert data["grader_version"] and data["chapter"] == "01" and data["started"]
+    assert {k: data["limits"][k] for k in ("timeout_cell", "timeout_total", "memory_mb", "output_kb")} == \
+        {"timeout_cell": 30, "timeout_total": 240, "memory_mb": 6144, "output_kb": 256}
+    assert data["limits"]["processes"] > 0 and data["limits"]["file_mb"] > 0
+    subs = {s["student"]: s for s in data["submissions"]}
+    assert subs["full"]["total"] == 13 and subs["full"]["started"] and subs["full"]["duration_s"] > 0
+    assert subs["full"]["isolation"]["rlimits"]
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["student"] for line in lines) == ["full", "zero"]
+    with open(out / "roster.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows == [["student", "energy", "local_field", "flip_energy_change", "energy_from_overlap",
+                     "unique_minimum", "total", "max"],
+                    ["full", "3", "2", "3", "3", "2", "13", "13"], ["zero", "0", "0", "0", "0", "0", "0", "13"]]
+    assert (out / "gradebook.csv").read_text().splitlines()[1] == "full,3,2,3,3,2,13,13,ok"
+    page = (out / "feedback" / "zero.html").read_text()
+    assert "<table>" in page and "not_attempted" in page and "0 / 13 points" in page
+    assert re.search(r"energy: not_attempted \(0/\d+ cases\), 0 / 3", (out / "feedback" / "zero.txt").read_text())
+
+
+# --------------------------------------------------------------------------- the same gradebook, any way
+
+PARTIAL = '''
 import numpy as np
 def energy(W, states, b=None):
     s = np.asarray(states, dtype=float)
     return -0.5 * np.sum((s @ W.T) * s, axis=-1)
 '''
-WRONG_ENERGY = "def energy(W, states, b=None):\n    return 0.0 * states.sum(axis=-1)\n"
-
-
-def with_answers(base=SOLUTION, **sources):
-    nb = copy.deepcopy(base)
-    for cell in nb.cells:
-        name = cell.get("metadata", {}).get("course", {}).get("exercise")
-        if name in sources and "answer" in cell.metadata.get("tags", []):
-            cell.source = sources[name]
-    return nb
-
-
-def drop(nb, *ids):
-    nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if c.get("id") not in ids]
-    return nb
-
-
-def shuffled_and_padded():
-    nb = copy.deepcopy(SOLUTION)
-    md = [c for c in nb.cells if c.cell_type == "markdown"]
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    extra = nbformat.v4.new_code_cell("raise RuntimeError('a cell the student added')")
-    wrong_copy = copy.deepcopy(next(c for c in code if c.get("id") == "energy-answer"))
-    wrong_copy.id = "my-scratch-copy"
-    wrong_copy.source = WRONG_ENERGY
-    nb.cells = list(reversed(code)) + [extra, wrong_copy] + md[:1]
-    return nb
-
-
-CASES = {
-    "full": (SOLUTION, "ok", FULL),
-    "zero": (STUBS, "ok", NONE),
-    "partial": (with_answers(energy=NO_BIAS), "ok", {**FULL, "energy": 2.4}),
-    "patch_numpy": (with_answers(energy="import numpy as np\nnp.allclose = lambda *a, **k: True\n"
-                                        "np.isclose = lambda *a, **k: True\n" + WRONG_ENERGY),
-                    "ok", {**FULL, "energy": 0}),
-    "patch_checker": (with_answers(energy="import course_lib.checks.ch01 as c\n"
-                                          "c.energy = lambda fn: print('[pass] energy: 5/5 hidden cases passed')\n"
-                                          + WRONG_ENERGY), "ok", {**FULL, "energy": 0}),
-    "patch_builtins": (with_answers(energy="import builtins\nbuiltins.abs = lambda x: 0\n" + WRONG_ENERGY),
-                       "ok", {**FULL, "energy": 0}),
-    "patch_at_call_time": (with_answers(energy="def energy(W, states, b=None):\n    import numpy\n"
-                                               "    numpy.allclose = lambda *a, **k: True\n"
-                                               "    numpy.isclose = lambda *a, **k: True\n    return 0.0\n"),
-                           "ok", {**FULL, "energy": 0}),
-    "fake_pass_lines": (with_answers(energy="def energy(W, states, b=None):\n"
-                                            "    print('[pass] energy: 5/5 hidden cases passed')\n"
-                                            "    print('COURSE-GRADE 0000 {\"exercise\": \"energy\", "
-                                            "\"status\": \"passed\"}')\n"
-                                            "    return 0.0\n"), "ok", {**FULL, "energy": 0}),
-    "edited_check_cells": (with_answers(STUBS), "ok", NONE),
-    "reordered_duplicated_added": (shuffled_and_padded(), "ok", FULL),
-    "missing_answer": (drop(SOLUTION, "local_field-answer"), "ok", {**FULL, "local_field": 0}),
-    "infinite_loop": (with_answers(energy="def energy(W, states, b=None):\n    while True:\n        pass\n"),
-                      "ok", {**FULL, "energy": 0}),
-    "kernel_exit": (with_answers(local_field="import os\ndef local_field(W, states, b=None):\n    os._exit(3)\n"),
-                    "ok", {**FULL, "local_field": 0}),
-    "huge_allocation": (with_answers(flip_energy_change="import numpy as np\nbig = np.ones(2**31)\n"),
-                        "ok", {**FULL, "flip_energy_change": 0}),
-    "output_flood": (with_answers(energy="for _ in range(20000):\n    print('x' * 100)\n"
-                                  + next(c.source for c in SOLUTION.cells if c.get("id") == "energy-answer")),
-                     "ok", {**FULL, "energy": 0}),
-}
-for cell in CASES["edited_check_cells"][0].cells:
-    if "check" in cell.metadata.get("tags", []):
-        cell.source = "print('[pass] energy: 5/5 hidden cases passed')"
-
-EXPECTED_STATUS = {
-    "zero": {"energy": "not_attempted"}, "partial": {"energy": "failed"},
-    "patch_numpy": {"energy": "tampered"}, "patch_checker": {"energy": "tampered"},
-    "patch_builtins": {"energy": "tampered"}, "patch_at_call_time": {"energy": "tampered"},
-    "fake_pass_lines": {"energy": "failed"}, "missing_answer": {"local_field": "missing_answer"},
-    "infinite_loop": {"energy": "timeout"}, "kernel_exit": {"local_field": "kernel_died"},
-    "huge_allocation": {"flip_energy_change": "memory"}, "output_flood": {"energy": "output_limit"},
-}
-
-BROKEN_FILES = {
-    "bad_json": ("{not json", "invalid_json"),
-    "empty": ("", "empty"),
-    "old_nbformat": (json.dumps({"cells": [], "metadata": {}, "nbformat": 3, "nbformat_minor": 0}), "wrong_nbformat"),
-    "other_chapter": ((ROOT / "solutions" / "02_hebbian.ipynb").read_text(), "wrong_chapter"),
-}
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("submissions")
-    for name, (nb, _, _) in CASES.items():
-        nbformat.write(nb, folder / f"{name}.ipynb")
-    for name, (text, _) in BROKEN_FILES.items():
-        (folder / f"{name}.ipynb").write_text(text)
-    out = tmp_path_factory.mktemp("grades")
-    results = grade_class("01", folder, out, jobs=int(os.environ.get("GRADER_TEST_JOBS", "2")), settings=SETTINGS,
-                          progress=False)
-    return {r.student: r for r in results}, out, folder
+def small_class(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    solution = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
+    partial = copy.deepcopy(solution)
+    for cell in partial.cells:
+        if cell.get("id") == "energy-answer":
+            cell.source = PARTIAL
+    nbformat.write(solution, folder / "full.ipynb")
+    nbformat.write(partial, folder / "partial.ipynb")
+    (folder / "bad_json.ipynb").write_text("{")
+    return folder
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_points_and_status(graded, name):
-    results, _, _ = graded
-    r = results[name]
-    _, status, points = CASES[name]
-    assert r.status == status, r.message
-    got = {e.name: e.points for e in r.exercises}
-    assert got == pytest.approx(points), {e.name: (e.status, e.feedback) for e in r.exercises}
-    statuses = {e.name: e.status for e in r.exercises}
-    for exercise, expected in EXPECTED_STATUS.get(name, {}).items():
-        assert statuses[exercise] == expected, r.exercises
-    for exercise in FULL:
-        if exercise not in EXPECTED_STATUS.get(name, {}) and points[exercise] == FULL[exercise]:
-            assert statuses[exercise] == "passed"
+def _book(out: Path) -> str:
+    return (out / "gradebook.csv").read_text()
 
 
-@pytest.mark.parametrize("name", list(BROKEN_FILES))
-def test_broken_files_get_a_status_not_a_crash(graded, name):
-    results, _, _ = graded
-    r = results[name]
-    assert r.status == BROKEN_FILES[name][1] and r.message
-    assert r.total == 0 and all(e.status == "not_graded" for e in r.exercises) or name == "other_chapter"
-
-
-def test_reports_are_written(graded):
-    results, out, _ = graded
-    rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows[0] == f"student,{','.join(FULL)},total,max,status"
-    assert len(rows) == 1 + len(CASES) + len(BROKEN_FILES)
-    full, total = ",".join(f"{p:g}" for p in FULL.values()), sum(FULL.values())
-    partial = ",".join(f"{p:g}" for p in {**FULL, "energy": 2.4}.values())
-    assert f"full,{full},{total:g},{total:g},ok" in rows and f"partial,{partial},{total - 0.6:g},{total:g},ok" in rows
-    data = json.loads((out / "results.json").read_text())
-    assert {d["student"] for d in data} == set(results)
-    feedback = (out / "feedback" / "partial.txt").read_text()
-    assert "energy: failed (4/5 cases), 2.4 / 3" in feedback and "the bias is ignored" in feedback
-    assert "tampered" in (out / "feedback" / "patch_checker.txt").read_text()
-
-
-def test_same_marks_in_any_order_and_with_one_job(graded, tmp_path):
-    results, _, folder = graded
-    subset = ["full", "partial", "zero", "patch_numpy"]
-    for name in reversed(subset):  # grade one by one, in another order
-        again = grade_submission(str(folder / f"{name}.ipynb"), "01", SETTINGS)
-        assert [(e.name, e.points, e.status) for e in again.exercises] == \
-               [(e.name, e.points, e.status) for e in results[name].exercises]
-
-
-def test_dask_cluster_gives_the_same_gradebook(graded, tmp_path):
+def test_one_job_two_jobs_and_dask_give_the_same_gradebook(small_class, tmp_path):
     from distributed import LocalCluster
 
-    results, _, folder = graded
-    sub = tmp_path / "subs"
-    sub.mkdir()
-    for name in ("full", "partial", "bad_json"):
-        (sub / f"{name}.ipynb").write_bytes((folder / f"{name}.ipynb").read_bytes())
+    settings = Settings(timeout_cell=30, timeout_total=240, memory_mb=4096)
+    grade_class("01", small_class, tmp_path / "one", jobs=1, settings=settings, progress=False)
+    grade_class("01", small_class, tmp_path / "two", jobs=2, settings=settings, progress=False)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        via_dask = grade_class("01", sub, tmp_path / "out", settings=SETTINGS, scheduler=cluster.scheduler_address,
-                               progress=False)
-    assert [(r.student, r.total, r.status) for r in via_dask] == \
-           [(n, results[n].total, results[n].status) for n in ("bad_json", "full", "partial")]
+        grade_class("01", small_class, tmp_path / "dask", settings=settings, scheduler=cluster.scheduler_address,
+                    progress=False)
+    book = _book(tmp_path / "one")
+    assert book == _book(tmp_path / "two") == _book(tmp_path / "dask")
+    results = {r["student"]: r for r in map(json.loads, (tmp_path / "one" / "results.jsonl").read_text().splitlines())}
+    energy = results["partial"]["exercises"][0]
+    # only the cases with a bias fail: the public "with bias" and the hidden batch with a bias
+    assert energy["status"] == "failed" and energy["passed"] == energy["total"] - 2
+    points = round(3 * energy["passed"] / energy["total"], 2)
+    assert f"partial,{points:g},2,3,3,2,{points + 10:g},13,ok" in book
+    assert "full,3,2,3,3,2,13,13,ok" in book and "bad_json,0,0,0,0,0,0,13,invalid_json" in book
 
 
-def test_the_secret_never_reaches_the_notebook_source():
-    from course_tools.grader import _guard_source
+def test_grade_submission_never_raises(tmp_path):
+    r = grade_submission(tmp_path / "absent.ipynb", "01", Settings(timeout_cell=5, timeout_total=30))
+    assert r.status == "unreadable" and r.total == 0
 
-    src = _guard_source("01", "/tmp/some-file")
-    assert "COURSE-GRADE" in src and os.path.basename("/tmp/some-file") in src
-    assert "token_hex" not in src
+
+def test_the_fallback_without_root_still_has_fresh_dirs_limits_and_cleanup():
+    from course_tools.grading.sandbox import Capabilities, Stop
+
+    weak = Capabilities(root=False, setpriv=False, namespaces=False, cgroup="", cgroup_memory="", cgroup_pids="")
+    sandbox = Sandbox(Limits(timeout_cell=20, timeout_total=60, memory_mb=3072), ROOT, [], time.monotonic() + 60,
+                      caps=weak)
+    try:
+        sandbox.start()
+        assert "own user" in sandbox.isolation.user and "nproc" not in sandbox.isolation.rlimits
+        code = ("import os, resource, numpy as np\n"
+                "assert os.environ['HOME'] == os.getcwd() and os.environ['HOME'].endswith('/home')\n"
+                "assert resource.getrlimit(resource.RLIMIT_AS)[0] == 3072 * 2**20\n"
+                "if os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(600)\n")
+        assert sandbox.execute(code, 20).status == "ok"
+        assert sandbox.execute("import numpy as np\nx = np.ones(2**33)\n", 20).ename == "MemoryError"
+        with pytest.raises(Stop) as stop:
+            sandbox.execute("while True:\n    pass\n", 2)
+        assert stop.value.kind == "timeout_cell"
+    finally:
+        sandbox.close()
+    assert _sandbox_processes(sandbox.token) == [] and not sandbox.base.exists()

@@ -34,13 +34,15 @@ class Channel:
     """Sends calls to one kernel. ``run(code, timeout)`` executes code there and returns when done;
     ``io_dir`` is a folder both sides can use for the request and response files."""
 
-    def __init__(self, run: Callable[[str, float], None], io_dir: str, call_timeout: float = 60.0):
+    def __init__(self, run: Callable[[str, float], None], io_dir: str, call_timeout: float = 60.0,
+                 response_dir: str | None = None):
         self.run, self.io_dir, self.call_timeout = run, io_dir, call_timeout
+        self.response_dir = response_dir or io_dir   # requests where the kernel cannot write, when possible
         self._ids = itertools.count()
 
     def call(self, target: dict, args: tuple, kwargs: dict):
         n = next(self._ids)
-        req, resp = f"{self.io_dir}/req{n}", f"{self.io_dir}/resp{n}"
+        req, resp = f"{self.io_dir}/req{n}", f"{self.response_dir}/resp{n}"
         enc = wire.Encoder(handle_of=_handle_id)
         doc = {"target": target, "args": enc.encode(list(args)), "kwargs": enc.encode(dict(kwargs))}
         wire.write(req, doc, enc.arrays)

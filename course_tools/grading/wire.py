@@ -15,6 +15,7 @@ that stays in the kernel.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -112,19 +113,19 @@ def write(path_stem: str, document, arrays: dict[str, np.ndarray]) -> None:
 def read(path_stem: str) -> tuple[object, dict[str, np.ndarray]]:
     """Read what :func:`write` wrote, refusing anything oversized, pickled or of a foreign kind."""
     json_path, npz_path = path_stem + ".json", path_stem + ".npz"
+    blobs = {}
     for path, limit in ((json_path, MAX_JSON_BYTES), (npz_path, MAX_NPZ_BYTES)):
-        if not os.path.isfile(path) or os.path.islink(path):
-            raise WireError(f"{os.path.basename(path)} is missing or not a plain file")
-        if os.path.getsize(path) > limit:
-            raise WireError(f"{os.path.basename(path)} is larger than {limit} bytes")
-    with open(json_path, encoding="utf-8") as fh:
-        document = json.load(fh)
+        blobs[path] = _read_plain(path, limit)
+    try:
+        document = json.loads(blobs[json_path].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        raise WireError(f"unreadable document ({type(err).__name__})") from None
     arrays: dict[str, np.ndarray] = {}
     try:
-        with zipfile.ZipFile(npz_path) as zf:
+        with zipfile.ZipFile(io.BytesIO(blobs[npz_path])) as zf:
             if sum(i.file_size for i in zf.infolist()) > 4 * MAX_NPZ_BYTES:
                 raise WireError("the array archive expands to more than the limit")
-        with np.load(npz_path, allow_pickle=False) as archive:
+        with np.load(io.BytesIO(blobs[npz_path]), allow_pickle=False) as archive:
             elements = 0
             for key in archive.files:
                 arr = archive[key]
@@ -139,6 +140,28 @@ def read(path_stem: str) -> tuple[object, dict[str, np.ndarray]]:
     except Exception as err:  # a corrupt or hostile archive: refuse it, whatever zipfile/numpy raise
         raise WireError(f"unreadable array archive ({type(err).__name__})") from None
     return document, arrays
+
+
+def _read_plain(path: str, limit: int) -> bytes:
+    """The bytes of a regular file, opened without following a symlink, at most ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        raise WireError(f"{os.path.basename(path)} is missing or not a plain file") from None
+    try:
+        import stat
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise WireError(f"{os.path.basename(path)} is not a plain file")
+        if info.st_size > limit:
+            raise WireError(f"{os.path.basename(path)} is larger than {limit} bytes")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise WireError(f"{os.path.basename(path)} is larger than {limit} bytes")
+    return data
 
 
 class Decoder:

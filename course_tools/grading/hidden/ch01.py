@@ -29,8 +29,13 @@ def energy(fn):
         expect_match(fn(W, S), hopfield.energy(W, S), "wrong for integer states (+1/-1 as int)",
                      _energy_mistakes(W, S.astype(float)))
 
+    def large_batch():
+        W, S = _symmetric(rng, 40, zero_diag=False), random_spins(rng, 64, 40)
+        expect_match(fn(W, S), hopfield.energy(W, S), "wrong energies for a larger batch (64 states of 40 units)",
+                     _energy_mistakes(W, S))
+
     return [("hidden: one unit", one_unit), ("hidden: batch, bias and diagonal", everything),
-            ("hidden: integer states", integer_states)]
+            ("hidden: integer states", integer_states), ("hidden: larger batch", large_batch)]
 
 
 def local_field(fn):
