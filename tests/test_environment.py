@@ -16,7 +16,8 @@ from conftest import ROOT
 # conda-forge name -> pip name, where they differ
 CONDA_NAMES = {"pytorch": "torch", "dask-core": "dask"}
 # import name -> distribution name, where they differ
-IMPORT_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "sklearn": "scikit-learn"}
+IMPORT_NAMES = {"IPython": "ipython", "matplotlib_inline": "matplotlib-inline", "sklearn": "scikit-learn",
+                "zmq": "pyzmq"}
 STDLIB = set(sys.stdlib_module_names) | {"conftest", "course_lib", "course_tools", "__future__"}
 
 

@@ -95,7 +95,7 @@ def test_check_resolves_to_the_learners_copy(built, monkeypatch):
 
 
 def test_course_check_defaults_to_the_learners_copy(built, monkeypatch, capsys):
-    from course_tools import check as check_module
+    from course_lib import checking as check_module
 
     seen = []
 
@@ -116,8 +116,11 @@ def test_course_check_defaults_to_the_learners_copy(built, monkeypatch, capsys):
 
 def test_learner_check_without_the_instructors_tools_runs_the_check_cells(built):
     copy = start("09", root=built).path
-    wrong = copy.read_bytes()
     nb = nbformat.read(copy, as_version=4)
+    check_cell = next(c for c in nb.cells if "check" in c.metadata.get("tags", []))
+    check_cell.source += "\nprint('[pass] f: 1/1 hidden cases passed')"  # the verdict line a course checker prints
+    nbformat.write(nb, copy)
+    wrong = copy.read_bytes()
     cell = next(c for c in nb.cells if "answer" in c.metadata.get("tags", []))
     cell.source = cell.source.replace(STUB, "return x + 1")
     nbformat.write(nb, copy)

@@ -54,7 +54,7 @@ def _tiny_course(root: Path) -> Path:
 def test_notebook_info_reads_the_real_chapter_01():
     info = notebook_info(ROOT / "notebooks" / "01_energy.ipynb")
     assert info.title.startswith("01 · Energy")
-    assert info.minutes == 50
+    assert info.minutes == 55
     assert len(info.sections) >= 5 and info.sections[0] == ("1. States and energy", 10)
     assert sum(m for _, m in info.sections) == info.minutes  # the sections add up to the stated time
     assert notebook_info(ROOT / "exercises" / "01_energy.ipynb").minutes == 70

@@ -75,28 +75,44 @@ def test_steepest_descent_stops_in_a_local_minimum_of_any_symmetric_network():
 
 
 def test_draw_damage_titles_say_what_the_panels_show():
-    fig = ch01.draw_damage(A, 14, ORDER, name="A")
+    fig = ch01.draw_damage(A[None, :], ["A"], "A", 14, ORDER)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "A, 14 of 25 flipped"
-    assert titles[1].startswith("d = 14: E = 0.32, m = -0.12")
+    assert titles[1].startswith("d = 14: E = 0.32; overlaps A -0.12")
     assert "ends in -A" in titles[2]
     assert np.allclose(fig.axes[1].lines[0].get_ydata(), hopfield.damage_view(A, 14, ORDER).energies)
     plt.close(fig)
 
 
-def test_moving_the_slider_or_the_menu_redraws(monkeypatch):
+def test_with_several_letters_stored_the_curve_is_no_longer_the_parabola():
+    letters, names = letter_patterns(["A", "X", "T"])
+    fig = ch01.draw_damage(letters, names, "X", 3, ORDER)
+    many, alone = fig.axes[1].lines[0].get_ydata(), fig.axes[1].lines[1].get_ydata()
+    assert not np.allclose(many, alone) and "overlaps A" in fig.axes[1].get_title()
+    assert fig.axes[2].get_title().endswith("ends in X")
+    plt.close(fig)
+
+
+def test_every_control_redraws(monkeypatch):
     seen = []
     real = ch01.draw_damage
 
-    def spy(pattern, d, order=None, name="x"):
-        seen.append((name, d))
-        return real(pattern, d, order, name)
+    def spy(patterns, names, target, d, order=None):
+        seen.append((tuple(names), target, d))
+        return real(patterns, names, target, d, order)
 
     monkeypatch.setattr(ch01, "draw_damage", spy)
-    box = ch01.damage_explorer(letter="A", d=6)
-    menu, slider = box.children[1].children
-    assert seen == [("A", 6)] and slider.max == N and "course-widget" in box._dom_classes
+    box = ch01.damage_explorer(stored=("A", "X", "T"), letter="A", d=6)
+    chooser, menu, slider = box.children[1].children
+    assert seen == [(("X", "A", "T"), "A", 6)] and slider.max == N and "course-widget" in box._dom_classes
     slider.value = 20
-    menu.value = "T"
-    assert seen[1:] == [("A", 20), ("T", 20)]
+    menu.value = "H"  # a letter that is not stored is stored as well
+    chooser.value = ("A",)
+    assert seen[1:] == [(("X", "A", "T"), "A", 20), (("X", "A", "H", "T"), "H", 20), (("A", "H"), "H", 20)]
+    assert slider.layout.width == "420px"
     plt.close("all")
+
+
+def test_the_explorer_refuses_a_letter_it_does_not_store():
+    with pytest.raises(ValueError, match="stored"):
+        ch01.damage_explorer(stored=("X",), letter="A")

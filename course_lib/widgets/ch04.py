@@ -31,11 +31,15 @@ def draw_distribution(W, b, T: float):
     return fig
 
 
+# a track wide enough that each of the slider's 52 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
+
+
 def temperature_explorer(W, b=None, T: float = 1.0):
     """A log-scale slider for T (0.05 to 20) above the exact distribution; returns the widget box."""
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=T, base=10, min=-1.3, max=1.3, step=0.05, description="T",
-                              continuous_update=False, readout_format=".2f")
+                              continuous_update=False, readout_format=".2f", layout=SLIDER_LAYOUT)
     return figure_with_controls(lambda T: draw_distribution(W, b, T), {"T": slider},
                                 title="The Boltzmann distribution as the temperature changes")

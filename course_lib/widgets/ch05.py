@@ -21,11 +21,11 @@ def draw_frame(frames: np.ndarray, steps: Sequence[int], index: int, shape: tupl
                         suptitle=f"p(v | h) after {steps[index]} Gibbs step{'s' if steps[index] != 1 else ''}")
 
 
-def gibbs_viewer(model: RBM, v0, steps: Sequence[int], shape: tuple[int, int], generator=None, ncols: int = 8):
+def gibbs_viewer(model: RBM, v0, steps: Sequence[int], shape: tuple[int, int], rng=None, ncols: int = 8):
     """A slider over the recorded Gibbs steps ``steps`` of chains started at ``v0``; returns the widget box."""
     import ipywidgets as w
 
-    frames = gibbs_frames(model, v0, steps, generator=generator).cpu().numpy()
+    frames = gibbs_frames(model, v0, steps, rng=rng).cpu().numpy()
     slider = w.SelectionSlider(options=[(str(s), i) for i, s in enumerate(steps)], value=len(steps) - 1,
                                description="Gibbs step", continuous_update=False)
     return figure_with_controls(lambda index: draw_frame(frames, steps, index, shape, ncols), {"index": slider},

@@ -27,10 +27,15 @@ def draw_landscape(X, beta: float, resolution: int = 81):
                    label="fixed point (saddle)")
     ax.set_xlabel("xi_1")
     ax.set_ylabel("xi_2")
-    ax.set_title(f"beta = {beta:.2f}: {int(mins.sum())} minima")
+    n_min = int(mins.sum())
+    ax.set_title(f"beta = {beta:.2f}: {n_min} {'minimum' if n_min == 1 else 'minima'}")
     ax.legend(loc="lower left", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# a track wide enough that each of the slider's 60 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
 
 
 def beta_explorer(X, beta: float = 1.0):
@@ -38,6 +43,6 @@ def beta_explorer(X, beta: float = 1.0):
     import ipywidgets as w
 
     slider = w.FloatLogSlider(value=beta, base=10, min=-1, max=2, step=0.05, description="beta",
-                              continuous_update=False, readout_format=".2f")
+                              continuous_update=False, readout_format=".2f", layout=SLIDER_LAYOUT)
     return figure_with_controls(lambda beta: draw_landscape(X, beta), {"beta": slider},
                                 title="The modern Hopfield energy as beta changes")

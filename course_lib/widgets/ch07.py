@@ -36,11 +36,17 @@ def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
     return fig
 
 
+# a track wide enough that each of the slider's 66 steps is a visible move (about 8 px)
+SLIDER_LAYOUT = {"width": "560px"}
+
+
 def beta_widget(query, keys, labels: Sequence[str] | None = None, beta: float = 1.0, beta_max: float = 20.0):
     """A beta slider over :func:`beta_figure`; returns the widget (display it as the cell's last line)."""
     import ipywidgets as w
 
-    slider = w.FloatLogSlider(value=beta, base=10, min=-2, max=float(np.log10(beta_max)), step=0.05,
-                              description="beta", continuous_update=False)
+    top = float(np.log10(beta_max))
+    slider = w.FloatLogSlider(value=beta, base=10, min=-2, max=top, step=0.05, description="beta",
+                              continuous_update=False, readout_format=".2f",
+                              layout=SLIDER_LAYOUT)
     return figure_with_controls(lambda beta: beta_figure(query, keys, beta, labels), {"beta": slider},
                                 title="Attention weights of one query as beta changes")
