@@ -21,7 +21,7 @@ def test_one_bad_answer_does_not_hide_the_others(tmp_path):
     path = tmp_path / "01_energy.ipynb"
     nbformat.write(nb, path)
     verdicts = {v.exercise: v for v in check_notebook(path, timeout=5)}
-    assert list(verdicts) == ["energy", "local_field", "flip_energy_change"]
+    assert list(verdicts) == ["energy", "local_field", "flip_energy_change", "energy_from_overlap", "unique_minimum"]
     assert verdicts["energy"].status == "syntax error" and "line 1" in verdicts["energy"].feedback
     assert verdicts["local_field"].status == "timeout" and "5 s per cell" in verdicts["local_field"].feedback
     assert verdicts["flip_energy_change"].status == "missing"
@@ -33,7 +33,8 @@ def test_a_dead_kernel_loses_only_its_exercise(tmp_path):
     path = tmp_path / "01_energy.ipynb"
     nbformat.write(nb, path)
     verdicts = {v.exercise: v.status for v in check_notebook(path, timeout=30)}
-    assert verdicts == {"energy": "passed", "local_field": "kernel died", "flip_energy_change": "passed"}
+    assert verdicts == {"energy": "passed", "local_field": "kernel died", "flip_energy_change": "passed",
+                        "energy_from_overlap": "passed", "unique_minimum": "passed"}
     assert run(Namespace(notebook=path, timeout=30, exercise="energy")) == 0
     assert check_command(path, 30, "local_field") == 1
 

@@ -128,6 +128,36 @@ def test_stable_fraction_mistakes():
         np.fill_diagonal(W, 0.0)
         return float(np.mean(X * (X @ W) >= 0))
 
+    def keeps_diagonal(patterns):
+        X = np.asarray(patterns, dtype=float)
+        W = X.T @ X / X.shape[1]
+        return float(np.mean(np.all(X * (X @ W) >= 0, axis=1)))
+
     err = failure(ch03.stable_fraction, strict)
-    assert (err.passed, err.total) == (2, 3) and "a tie keeps the unit" in str(err)
-    assert "count the patterns whose every unit" in str(failure(ch03.stable_fraction, unit_fraction))
+    assert (err.passed, err.total) == (3, 4) and "a zero field keeps the unit" in str(err)
+    assert "fraction of stable UNITS" in str(failure(ch03.stable_fraction, unit_fraction))
+    err = failure(ch03.stable_fraction, keeps_diagonal)
+    assert "comes from unit i itself" in str(err)
+    assert "zero diagonal" not in str(err) and "fill_diagonal" not in str(err)  # the cause, not the fix
+
+
+def test_one_step_error_names_the_cause():
+    import math
+
+    erfc = np.vectorize(math.erfc)
+
+    def alpha_not_sqrt(alpha):
+        return 0.5 * erfc(1 / (np.asarray(alpha, dtype=float) * math.sqrt(2)))
+
+    def scalar_only(alpha):
+        return 0.5 * math.erfc(1 / math.sqrt(2 * alpha))
+
+    def no_sqrt2(alpha):
+        return 0.5 * erfc(1 / np.sqrt(np.asarray(alpha, dtype=float)))
+
+    err = failure(ch03.one_step_error, alpha_not_sqrt)
+    assert "compared with sqrt(alpha)" in str(err)
+    assert "array of loads should give an array" not in str(err)
+    err = failure(ch03.one_step_error, scalar_only)
+    assert (err.passed, err.total) == (2, 3) and "array input: your code raised TypeError" in str(err)
+    assert "Phi(-x) = erfc(x / sqrt(2)) / 2" in str(failure(ch03.one_step_error, no_sqrt2))

@@ -184,4 +184,40 @@ def test_solution_notebook_verdicts():
     verdicts = check_notebook(ROOT / "solutions" / "04_boltzmann.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [
         ("flip_probability", "passed"), ("gibbs_sweep", "passed"), ("exact_distribution", "passed"),
-        ("bm_gradient", "passed")]
+        ("bm_gradient", "passed"), ("ground_state_temperature", "passed"),
+        ("pair_correlation", "passed")]
+
+
+def _failure(checker, fn):
+    with pytest.raises(CheckFailed) as info:
+        checker(fn)
+    return info.value
+
+
+def test_gibbs_sweep_from_the_old_state_is_named_in_every_case():
+    def all_fields_from_old_state(W, b, states, T, u):
+        s = np.array(states, dtype=float)
+        h = s @ W.T + (0 if b is None else b)
+        return np.where(u < flip_probability(h, T), 1.0, -1.0)
+
+    err = _failure(ch04.gibbs_sweep, all_fields_from_old_state)
+    assert "updated all units at once" in str(err)
+    assert "b=None" not in str(err)  # the single-state case has b=None, but that is not the cause
+
+
+def test_bm_gradient_without_posterior_weighting_is_not_blamed_on_repeated_rows():
+    def uniform_hidden(W, b, data, n_visible):   # every hidden state counts equally in the positive phase
+        n = W.shape[0]
+        S = all_states(n)
+        E = -0.5 * np.sum((S @ W) * S, axis=1) - S @ b
+        p = np.exp(-(E - E.min()))
+        p /= p.sum()
+        H = all_states(n - n_visible) if n > n_visible else np.zeros((1, 0))
+        X = np.vstack([np.hstack([np.tile(v, (len(H), 1)), H]) for v in np.asarray(data, dtype=float)])
+        dW = X.T @ X / len(X) - (S * p[:, None]).T @ S
+        np.fill_diagonal(dW, 0.0)
+        return dW, X.mean(0) - p @ S
+
+    err = _failure(ch04.bm_gradient, uniform_hidden)
+    assert "follow P(h | v)" in str(err)
+    assert "repeated rows included" not in str(err)

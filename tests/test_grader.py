@@ -75,9 +75,10 @@ def test_instructor_cells_lose_only_their_imports_of_the_checks():
 
 def test_the_plan_declares_each_checkers_library_twin():
     plan = build_plan("01", ROOT)
-    assert [e.name for e in plan.exercises] == ["energy", "local_field", "flip_energy_change"]
+    assert [e.name for e in plan.exercises] == ["energy", "local_field", "flip_energy_change", "energy_from_overlap",
+                                                "unique_minimum"]
     assert plan.exercise("energy").twin == ("course_lib.hopfield", "energy")
-    assert [c.kind for c in plan.cells].count("check") == 3
+    assert [c.kind for c in plan.cells].count("check") == 5
     assert not any("course_lib.checks" in c.source for c in plan.cells)
 
 
@@ -259,17 +260,18 @@ def test_reports(course_graded):
         {"timeout_cell": 30, "timeout_total": 240, "memory_mb": 6144, "output_kb": 256}
     assert data["limits"]["processes"] > 0 and data["limits"]["file_mb"] > 0
     subs = {s["student"]: s for s in data["submissions"]}
-    assert subs["full"]["total"] == 8 and subs["full"]["started"] and subs["full"]["duration_s"] > 0
+    assert subs["full"]["total"] == 13 and subs["full"]["started"] and subs["full"]["duration_s"] > 0
     assert subs["full"]["isolation"]["rlimits"]
     lines = (out / "results.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["student"] for line in lines) == ["full", "zero"]
     with open(out / "roster.csv", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert rows == [["student", "energy", "local_field", "flip_energy_change", "total", "max"],
-                    ["full", "3", "2", "3", "8", "8"], ["zero", "0", "0", "0", "0", "8"]]
-    assert (out / "gradebook.csv").read_text().splitlines()[1] == "full,3,2,3,8,8,ok"
+    assert rows == [["student", "energy", "local_field", "flip_energy_change", "energy_from_overlap",
+                     "unique_minimum", "total", "max"],
+                    ["full", "3", "2", "3", "3", "2", "13", "13"], ["zero", "0", "0", "0", "0", "0", "0", "13"]]
+    assert (out / "gradebook.csv").read_text().splitlines()[1] == "full,3,2,3,3,2,13,13,ok"
     page = (out / "feedback" / "zero.html").read_text()
-    assert "<table>" in page and "not_attempted" in page and "0 / 8 points" in page
+    assert "<table>" in page and "not_attempted" in page and "0 / 13 points" in page
     assert re.search(r"energy: not_attempted \(0/\d+ cases\), 0 / 3", (out / "feedback" / "zero.txt").read_text())
 
 
@@ -314,10 +316,11 @@ def test_one_job_two_jobs_and_dask_give_the_same_gradebook(small_class, tmp_path
     assert book == _book(tmp_path / "two") == _book(tmp_path / "dask")
     results = {r["student"]: r for r in map(json.loads, (tmp_path / "one" / "results.jsonl").read_text().splitlines())}
     energy = results["partial"]["exercises"][0]
-    assert energy["status"] == "failed" and energy["passed"] == energy["total"] - 1   # only "with bias" fails
+    # only the cases with a bias fail: the public "with bias" and the hidden batch with a bias
+    assert energy["status"] == "failed" and energy["passed"] == energy["total"] - 2
     points = round(3 * energy["passed"] / energy["total"], 2)
-    assert f"partial,{points:g},2,3,{points + 5:g},8,ok" in book
-    assert "full,3,2,3,8,8,ok" in book and "bad_json,0,0,0,0,8,invalid_json" in book
+    assert f"partial,{points:g},2,3,3,2,{points + 10:g},13,ok" in book
+    assert "full,3,2,3,3,2,13,13,ok" in book and "bad_json,0,0,0,0,0,0,13,invalid_json" in book
 
 
 def test_grade_submission_never_raises(tmp_path):

@@ -19,10 +19,11 @@ from conftest import ROOT
 
 from course_tools.grading.engine import Settings, grade_class
 from course_tools.grading.sandbox import capabilities
+from course_tools.notebooks import exercises
 
 SOLUTION = nbformat.read(ROOT / "solutions" / "01_energy.ipynb", as_version=4)
 STUBS = nbformat.read(ROOT / "exercises" / "01_energy.ipynb", as_version=4)
-FULL = {"energy": 3.0, "local_field": 2.0, "flip_energy_change": 3.0}
+FULL = {e["name"]: float(e["points"]) for e in exercises(SOLUTION)}   # energy 3, local_field 2, ... (13 in all)
 ZERO = dict.fromkeys(FULL, 0.0)
 SETTINGS = Settings(timeout_cell=5, timeout_total=90, memory_mb=3072, output_kb=64)
 ENERGY = next(c.source for c in SOLUTION.cells if c.get("id") == "energy-answer")
@@ -284,14 +285,14 @@ def test_no_write_reaches_the_checkout_or_other_submissions(graded):
     _, out, _, before = graded
     assert {p: _digest(p) for p in before} == before
     rows = (out / "gradebook.csv").read_text().splitlines()
-    assert rows[0] == "student,energy,local_field,flip_energy_change,total,max,status"
+    assert rows[0] == f"student,{','.join(FULL)},total,max,status"
 
 
 def test_csv_cells_cannot_be_formulas(graded):
     _, out, *_ = graded
     for name in ("gradebook.csv", "roster.csv"):
         rows = (out / name).read_text().splitlines()
-        assert "'=HYPERLINK(1),3,2,3,8,8" in "\n".join(rows)
+        assert "'=HYPERLINK(1),3,2,3,3,2,13,13" in "\n".join(rows)
         assert not any(row.startswith(("=", "+", "-", "@")) for row in rows)
 
 

@@ -57,7 +57,7 @@ def test_notebook_info_reads_the_real_chapter_01():
     assert info.minutes == 55
     assert len(info.sections) >= 5 and info.sections[0] == ("1. States and energy", 10)
     assert sum(m for _, m in info.sections) == info.minutes  # the sections add up to the stated time
-    assert notebook_info(ROOT / "exercises" / "01_energy.ipynb").minutes == 40
+    assert notebook_info(ROOT / "exercises" / "01_energy.ipynb").minutes == 70
 
 
 def test_notebook_info_survives_a_broken_file(tmp_path):

@@ -6,6 +6,8 @@ failure raises :class:`CheckFailed` (an AssertionError) whose message says what 
 wrong and gives a hint, never the answer.
 """
 
-from ._core import CheckFailed, CheckResult, NotAttempted
+from ._core import CheckFailed, CheckResult, NotAttempted, install_ipython_hook
 
 __all__ = ["CheckFailed", "CheckResult", "NotAttempted"]
+
+install_ipython_hook()  # in a notebook: a check cell says when its answer cell did not compile

@@ -18,6 +18,8 @@ The same checker serves two users:
 from __future__ import annotations
 
 import inspect
+import re
+import sys
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,6 +96,9 @@ class CheckResult:
     def ok(self) -> bool:
         return self.passed == self.total
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's value: the check already printed its one line."""
+
 
 def expect(condition, message: str) -> None:
     """Fail the current case with ``message`` unless ``condition`` holds."""
@@ -108,6 +113,36 @@ def expect_close(got, want, message: str, rtol: float = 1e-6, atol: float = 1e-8
     expect(got_arr.shape == want_arr.shape,
            f"expected an array of shape {want_arr.shape}, got shape {got_arr.shape}")
     expect(np.allclose(got_arr, want_arr, rtol=rtol, atol=atol), message)
+
+
+def _close(got, want, rtol: float, atol: float) -> bool:
+    try:
+        g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return g.shape == w.shape and bool(np.allclose(g, w, rtol=rtol, atol=atol, equal_nan=False))
+
+
+def expect_match(got, want, message: str, mistakes: Iterable[tuple[object, str]] = (),
+                 rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """Like :func:`expect_close`, but name the mistake when ``got`` matches a known wrong answer.
+
+    ``mistakes`` holds ``(wrong_value, message)`` pairs: what a typical mistake returns on these
+    inputs, and what to tell a learner whose answer equals it. The first match wins; a value that
+    matches none gets the general ``message``. (A wrong value that is also right is skipped.)
+    """
+    got_arr = np.asarray(got, dtype=np.float64)
+    want_arr = np.asarray(want, dtype=np.float64)
+    expect(got_arr.shape == want_arr.shape,
+           f"expected an array of shape {want_arr.shape}, got shape {got_arr.shape}")
+    if np.allclose(got_arr, want_arr, rtol=rtol, atol=atol):
+        return
+    for wrong, why in mistakes:
+        if _close(wrong, want_arr, rtol, atol):
+            continue
+        if _close(got_arr, wrong, rtol, atol):
+            raise CaseFailed(why)
+    raise CaseFailed(message)
 
 
 def rng_for(exercise: str, case: int = 0) -> np.random.Generator:
@@ -239,3 +274,61 @@ def run_cases(exercise: str, fn: Callable, cases: list[tuple[str, Callable[[], N
         raise CheckFailed(exercise, passed, len(cases), feedback)
     print(f"[pass] {exercise}: {passed}/{len(cases)} hidden cases passed")
     return result
+
+
+# --------------------------------------------------------------------------- the notebook's side
+
+_CHECK_CELL = re.compile(r"^\s*check\.\w+\s*\(", re.MULTILINE)
+
+
+def answer_cell_problem(sources: list[str], name: str, transform: Callable[[str], str] = lambda s: s) -> str | None:
+    """Why ``name`` is undefined, from the cells run before (newest last): a SyntaxError in its answer cell.
+
+    Returns e.g. "your answer cell for energy has a SyntaxError at line 3: expected ':'", or None when
+    the newest cell that defines ``name`` compiles (or no cell defines it).
+    """
+    defines = re.compile(rf"^\s*(def|class)\s+{re.escape(name)}\b|^\s*{re.escape(name)}\s*=", re.MULTILINE)
+    for source in reversed(sources):
+        if not defines.search(source):
+            continue
+        try:
+            compile(transform(source), "<answer cell>", "exec")
+        except SyntaxError as err:
+            kind = type(err).__name__           # SyntaxError, IndentationError or TabError
+            return f"your answer cell for {name} has a {kind} at line {err.lineno}: {err.msg}"
+        return None
+    return None
+
+
+def _on_name_error(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for NameError: in a check cell, say when the answer cell failed to compile."""
+    history = list(getattr(getattr(shell, "history_manager", None), "input_hist_raw", []) or [])
+    current = history[-1] if history else ""
+    name = getattr(value, "name", None)
+    if name is None:
+        found = re.search(r"name '(\w+)' is not defined", str(value))
+        name = found.group(1) if found else None
+    if name and _CHECK_CELL.search(current):
+        problem = answer_cell_problem(history[:-1], name, getattr(shell, "transform_cell", lambda s: s))
+        message = problem or (f"name {name!r} is not defined: run the answer cell that defines {name} first "
+                              "(and check that it ran without an error)")
+        value.args = (message,)               # what the cell's error output and `course check` show
+        stb = [f"\x1b[31m[not run]\x1b[0m {message}"]
+    else:
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, stb)  # IPython leaves showing a custom handler's traceback to it
+    return stb
+
+
+def install_ipython_hook() -> bool:
+    """In IPython, report a check cell's NameError as the answer cell's SyntaxError when that is the cause.
+
+    Called when the checks package is imported; does nothing outside IPython. The cell still fails
+    (nbval and ``course check`` see an error), with one line that names the answer cell's problem.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    shell.set_custom_exc((NameError,), _on_name_error)
+    return True

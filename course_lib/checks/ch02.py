@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import hopfield
-from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
 
 
 def _sylvester(k: int) -> np.ndarray:
@@ -15,14 +15,18 @@ def _sylvester(k: int) -> np.ndarray:
     return H
 
 
+def _correlated(rng: np.random.Generator, p: int, n: int, flip: float) -> np.ndarray:
+    """p linearly independent patterns, each a copy of one random pattern with a share ``flip`` of units flipped."""
+    base = random_spins(rng, 1, n)
+    while True:
+        P = np.where(rng.random((p, n)) < flip, -base, base)
+        if np.linalg.matrix_rank(P) == p:
+            return P
+
+
 def _sync_recall(W, probes, max_steps):
-    S = np.array(probes, dtype=float)
-    for _ in range(max_steps):
-        new = hopfield.sync_step(W, S)
-        if np.array_equal(new, S):
-            break
-        S = new
-    return S
+    """The lecture's synchronous recall (``hopfield.recall``), stopped after ``max_steps`` updates."""
+    return hopfield.recall(W, probes, mode="sync", max_sweeps=max_steps).states
 
 
 def hebbian_weights(fn) -> CheckResult:
@@ -158,8 +162,7 @@ def pseudoinverse_weights(fn) -> CheckResult:
                      "wrong values: W = X^T (X X^T)^-1 X for patterns as rows X (p, N), then zero the diagonal")
 
     def correlated():
-        base = random_spins(rng, 1, 30)
-        P = np.where(rng.random((6, 30)) < 0.15, -base, base)  # six patterns close to one another
+        P = _correlated(rng, 6, 30, 0.15)  # six patterns close to one another
         W = np.asarray(fn(P), dtype=float)
         h = P @ W.T
         expect(np.all(np.sign(h) == P), "strongly correlated patterns must still be fixed points: "
@@ -173,3 +176,83 @@ def pseudoinverse_weights(fn) -> CheckResult:
     return run_cases("pseudoinverse_weights", fn, [("random patterns", values), ("correlated patterns", correlated),
                                             ("orthogonal patterns", orthogonal)],
               library_twin=hopfield.pseudoinverse_weights)
+
+
+# --------------------------------------------------------------------------- explain with a number
+
+def projection_margin(fn) -> CheckResult:
+    """The learner's ``projection_margin(patterns)``: the smallest aligned field x_i h_i over every stored pattern
+    and unit under the projection rule (zero diagonal), found without computing the fields pattern by pattern;
+    checked against the fields measured with the lecture's functions."""
+    rng = rng_for("projection_margin")
+
+    def measured(P):
+        W = hopfield.pseudoinverse_weights(P)
+        return float(np.min(P * hopfield.local_field(W, P)))
+
+    def mistakes(P):
+        full = hopfield.pseudoinverse_weights(P, zero_diagonal=False)
+        hebb = hopfield.hebbian_weights(P)
+        return [(float(np.max(np.diag(full))), "that is the largest diagonal entry of the projection itself: "
+                 "what does removing it do to the field of a stored pattern?"),
+                (float(1 - np.min(np.diag(full))), "you took the smallest diagonal entry: the weakest unit is the "
+                 "one whose diagonal entry is largest"),
+                (float(np.min(P * hopfield.local_field(hebb, P))), "that is the margin of Hebb's rule, not of the "
+                 "projection rule"),
+                (1.0, "with the diagonal kept every aligned field is exactly 1: the projection maps each stored "
+                      "pattern onto itself. The diagonal is zeroed, though: what does that take away?")]
+
+    def random_patterns():
+        P = random_spins(rng, 10, 50)
+        got = fn(P)
+        expect(np.ndim(got) == 0, f"return one number, got shape {np.shape(got)}")
+        expect_match(got, measured(P), "your number differs from the smallest x_i h_i measured over the stored "
+                     "patterns: write the field of a stored pattern under the projection with its diagonal "
+                     "removed", mistakes(P))
+
+    def correlated():
+        P = _correlated(rng, 8, 40, 0.1)
+        expect_match(fn(P), measured(P), "wrong for 8 strongly correlated patterns (Hebb fails here; the "
+                     "projection rule does not)", mistakes(P))
+
+    def crowded():
+        P = random_spins(rng, 30, 40)
+        got = fn(P)
+        expect_match(got, measured(P), "wrong at load p/N = 0.75", mistakes(P))
+
+    return run_cases("projection_margin", fn, [("random patterns", random_patterns),
+                                               ("correlated patterns", correlated), ("high load", crowded)])
+
+
+def crosstalk_spread(fn) -> CheckResult:
+    """The learner's prediction ``crosstalk_spread(p, N)``: the standard deviation of Hebb's crosstalk for p random
+    patterns of N units, checked against the spread measured with the lecture's ``hopfield.crosstalk``."""
+    rng = rng_for("crosstalk_spread")
+
+    def measured(p, n, draws):
+        return float(np.std(np.concatenate([hopfield.crosstalk(random_spins(rng, p, n)).ravel()
+                                            for _ in range(draws)])))
+
+    def mistakes(p, n):
+        return [(np.sqrt(p / n), "you counted the pattern itself among the sources of crosstalk: only the other "
+                                 "p - 1 patterns add noise"),
+                ((p - 1) / n, "that is the variance: return the standard deviation"),
+                (np.sqrt((p - 1) / n) / np.sqrt(n), "too small by sqrt(N): each of the N - 1 terms of the sum "
+                                                    "adds variance of order 1/N^2, and there are about N of them "
+                                                    "per other pattern")]
+
+    def verify(p, n, draws):
+        got = fn(p, n)
+        expect(np.ndim(got) == 0, f"one (p, N) should give one number, got shape {np.shape(got)}")
+        got, want = float(got), measured(p, n, draws)
+        for wrong, why in mistakes(p, n):
+            if abs(got - wrong) <= 0.02 * abs(wrong) and abs(wrong - want) > 0.08 * want:
+                expect(False, why)
+        expect(abs(got - want) <= 0.06 * want, f"for p = {p}, N = {n} you predict {got:.4f}, the measured spread "
+               f"is {want:.4f}: the crosstalk is a sum of many +-1/N terms, one for each other pattern and each "
+               "other unit; how many, and what is the variance of such a sum?")
+
+    # few patterns: the spread comes mostly from one draw of patterns to the next, so measure over many draws
+    return run_cases("crosstalk_spread", fn, [("p = 3, N = 100", lambda: verify(3, 100, 600)),
+                                              ("p = 40, N = 200", lambda: verify(40, 200, 10)),
+                                              ("p = 2, N = 60", lambda: verify(2, 60, 800))])

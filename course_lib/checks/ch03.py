@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import hopfield
-from ._core import CheckResult, expect, expect_close, random_spins, rng_for, run_cases
+from ._core import CheckResult, expect, expect_close, expect_match, random_spins, rng_for, run_cases
 
 
 def _sym(rng: np.random.Generator, n: int, diag: float = 0.0) -> np.ndarray:
@@ -105,15 +105,23 @@ def is_fixed_point(fn) -> CheckResult:
 def one_step_error(fn) -> CheckResult:
     """The learner's ``one_step_error(alpha)``: Phi(-1/sqrt(alpha)) for Gaussian crosstalk."""
 
+    def mistakes(a):
+        a = np.asarray(a, dtype=float)
+        return [(0.5 * np.vectorize(math.erfc)(1 / np.sqrt(a)),
+                 "you used erfc(1/sqrt(alpha))/2: Phi(-x) = erfc(x / sqrt(2)) / 2"),
+                (1 - hopfield.one_step_error(a), "that is the probability of NO error: use the tail"),
+                (0.5 * np.vectorize(math.erfc)(1 / (a * math.sqrt(2))),
+                 "you divided the signal by alpha, the crosstalk's variance: a Gaussian's tail is measured in "
+                 "standard deviations, so the signal 1 is compared with sqrt(alpha)"),
+                (0.5 * np.vectorize(math.erfc)(np.sqrt(a) / math.sqrt(2)),
+                 "you used Phi(-sqrt(alpha)): the signal-to-noise ratio is 1 / sqrt(alpha), not sqrt(alpha)")]
+
     def values():
         for a in (0.05, 0.138, 0.5, 2.0):
-            got = float(fn(a))
-            want = 0.5 * math.erfc(1 / math.sqrt(2 * a))
-            expect(not math.isclose(got, 0.5 * math.erfc(1 / math.sqrt(a)), rel_tol=1e-6),
-                   "you used erfc(1/sqrt(alpha))/2: Phi(-x) = erfc(x / sqrt(2)) / 2")
-            expect(not math.isclose(got, 1 - want, rel_tol=1e-6), "that is the probability of NO error: use the tail")
-            expect(math.isclose(got, want, rel_tol=1e-6),
-                   f"wrong at alpha = {a}: the crosstalk has variance alpha, the signal is 1")
+            got = fn(a)
+            expect(np.ndim(got) == 0, f"one load should give one number, got shape {np.shape(got)}")
+            expect_match(got, hopfield.one_step_error(a), f"wrong at alpha = {a}: the crosstalk is Gaussian with "
+                         "variance alpha, the signal is 1", mistakes(a))
 
     def limits():
         expect(float(fn(1e-3)) < 1e-100, "at tiny load there should be (almost) no errors")
@@ -122,34 +130,139 @@ def one_step_error(fn) -> CheckResult:
     def array_in():
         a = np.array([0.1, 0.2, 0.3])
         got = np.asarray(fn(a), dtype=float)
-        expect_close(got, hopfield.one_step_error(a), "an array of loads should give an array of errors")
+        expect(got.shape == a.shape, f"an array of {a.size} loads should give an array of {a.size} errors, got "
+               f"shape {got.shape}: use NumPy functions that work elementwise (scipy.special.erfc or np.vectorize)")
+        expect_match(got, hopfield.one_step_error(a), "an array of loads gives the right shape but wrong values "
+                     "(see the 'values' case)", mistakes(a))
 
     return run_cases("one_step_error", fn, [("values", values), ("limits", limits), ("array input", array_in)],
-              library_twin=hopfield.one_step_error)
+                     library_twin=hopfield.one_step_error)
 
 
 def stable_fraction(fn) -> CheckResult:
     """The learner's ``stable_fraction(patterns)``: share of Hebbian patterns that are fixed points."""
     rng = rng_for("stable_fraction")
 
+    def fixed_share(W, P) -> float:
+        return float(np.mean(np.all(hopfield.sync_step(W, P) == P, axis=1)))
+
     def reference(P):
+        return fixed_share(hopfield.hebbian_weights(P), P)
+
+    def mistakes(P):
         W = hopfield.hebbian_weights(P)
-        return float(np.mean(np.all(P * hopfield.local_field(W, P) >= 0, axis=1)))
+        return [(fixed_share(hopfield.hebbian_weights(P, zero_diagonal=False), P),
+                 "too many patterns count as stable at this load: something props every unit up in its own "
+                 "direction. Which term of x_i h_i comes from unit i itself, and should it be there?"),
+                (float(np.mean(np.all(P * hopfield.local_field(W, P) > 0, axis=1))),
+                 "a zero field keeps the unit (a tie), so x_i h_i = 0 counts as stable"),
+                (float(np.mean(P * hopfield.local_field(W, P) >= 0)),
+                 "you returned the fraction of stable UNITS: a pattern is stable only when all of its units are"),
+                (float(np.sum(np.all(hopfield.sync_step(W, P) == P, axis=1))),
+                 "you returned the number of stable patterns: return their fraction")]
 
     def low_load():
         P = random_spins(rng, 5, 200)
-        expect(math.isclose(float(fn(P)), reference(P)), "at low load (p = 5, N = 200) every pattern is stable")
+        expect_match(fn(P), reference(P), "at low load (p = 5, N = 200) every pattern is stable", mistakes(P))
 
     def high_load():
         P = random_spins(rng, 60, 100)
-        got = float(fn(P))
+        got = fn(P)
+        expect(np.ndim(got) == 0, f"return one number (a fraction), got shape {np.shape(got)}")
+        got = float(got)
         expect(0 <= got <= 1, f"a fraction lies in [0, 1], got {got}")
-        expect(math.isclose(got, reference(P)), "wrong fraction at high load: count the patterns whose every "
-               "unit agrees with its field (build Hebb's W with a zero diagonal)")
+        expect_match(got, reference(P), "wrong fraction at high load: count the patterns whose every unit "
+                     "agrees with its field under Hebb's rule", mistakes(P))
+
+    def medium_load():
+        P = random_spins(rng, 40, 200)
+        expect_match(fn(P), reference(P), "wrong fraction at load p/N = 0.2: count the patterns whose every "
+                     "unit agrees with its field under Hebb's rule", mistakes(P))
 
     def ties():
         P = np.array([[1.0, 1.0, 1.0], [1.0, -1.0, -1.0]])  # unit 0 of each pattern has h_0 = 0
-        expect(math.isclose(float(fn(P)), reference(P)),
-               "wrong when some fields are exactly zero: a tie keeps the unit, so it counts as stable")
+        expect_match(fn(P), reference(P),
+                     "wrong when some fields are exactly zero: a tie keeps the unit, so it counts as stable",
+                     mistakes(P))
 
-    return run_cases("stable_fraction", fn, [("low load", low_load), ("high load", high_load), ("zero fields", ties)])
+    return run_cases("stable_fraction", fn, [("low load", low_load), ("medium load", medium_load),
+                                             ("high load", high_load), ("zero fields", ties)])
+
+
+# --------------------------------------------------------------------------- exercises that construct and search
+
+def two_cycle(fn) -> CheckResult:
+    """The learner's construction ``two_cycle(n) -> (W, s0)``: symmetric W, synchronous dynamics of period 2."""
+
+    def verify(n):
+        out = fn(n)
+        expect(isinstance(out, (tuple, list)) and len(out) == 2, "return a pair (W, s0)")
+        W, s0 = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+        expect(W.shape == (n, n) and s0.shape == (n,), f"for n = {n}: W must be ({n}, {n}) and s0 ({n},), got "
+               f"{W.shape} and {s0.shape}")
+        expect(np.all(np.isin(s0, [-1.0, 1.0])), "s0 must contain only +1 and -1")
+        expect(np.allclose(W, W.T), "W must be symmetric (W_ij = W_ji): the point is that even a symmetric "
+               "network, whose asynchronous dynamics always settles, can cycle when updated synchronously")
+        s1 = hopfield.sync_step(W, s0)
+        expect(not np.array_equal(s1, s0), "s0 is a fixed point: one synchronous step leaves it unchanged")
+        s2 = hopfield.sync_step(W, s1)
+        expect(np.array_equal(s2, s0), f"from s0 two synchronous steps do not come back to s0 ({int(np.sum(s2 != s0))}"
+               " units differ): you need s(t + 2) = s(t) with s(t + 1) != s(t)")
+
+    def small():
+        verify(2)
+
+    def larger():
+        verify(10)
+
+    def odd():
+        verify(7)
+
+    return run_cases("two_cycle", fn, [("n = 2", small), ("n = 10", larger), ("n = 7", odd)],
+                     allowed=("hebbian_weights", "sync_step", "energy"))
+
+
+def _mixtures_of_three(P: np.ndarray) -> np.ndarray:
+    """Every state sign(+-x_a +- x_b +- x_c) for distinct stored patterns a < b < c."""
+    out = []
+    p = len(P)
+    for a in range(p):
+        for b in range(a + 1, p):
+            for c in range(b + 1, p):
+                for sb in (1, -1):
+                    for sc in (1, -1):
+                        m = np.sign(P[a] + sb * P[b] + sc * P[c])
+                        out += [m, -m]
+    return np.array(out).reshape(-1, P.shape[1])
+
+
+def spurious_state(fn) -> CheckResult:
+    """The learner's search ``spurious_state(patterns) -> s``: a fixed point of Hebb's network that is neither a
+    stored pattern (or its negative) nor a mixture of three of them."""
+
+    def verify(P, what):
+        s = np.asarray(fn(P.copy()), dtype=float)
+        expect(s.shape == (P.shape[1],), f"{what}: return one state of shape ({P.shape[1]},), got {s.shape}")
+        expect(np.all(np.isin(s, [-1.0, 1.0])), f"{what}: the state must contain only +1 and -1")
+        W = hopfield.hebbian_weights(P)
+        moved = int(np.sum(hopfield.sync_step(W, s) != s))
+        expect(moved == 0, f"{what}: your state is not a fixed point of Hebb's network ({moved} units would "
+               "flip): run the dynamics until nothing changes")
+        near = np.abs(P @ s) / P.shape[1]
+        expect(not np.any(near == 1), f"{what}: this is stored pattern {int(np.argmax(near))} (or its negative), "
+               "not a spurious state")
+        expect(not any(np.array_equal(s, m) for m in _mixtures_of_three(P)),
+               f"{what}: a fixed point, but a mixture of three stored patterns (sign(+-x_a +- x_b +- x_c)): look "
+               "for another kind of spurious state")
+
+    rng = rng_for("spurious_state")
+
+    def few_patterns():
+        verify(random_spins(rng, 5, 60), "5 random patterns of 60 units")
+
+    def more_patterns():
+        verify(random_spins(rng, 9, 80), "9 random patterns of 80 units")
+
+    return run_cases("spurious_state", fn, [("5 patterns", few_patterns), ("9 patterns", more_patterns)],
+                     allowed=("hebbian_weights", "sync_step", "async_sweep", "recall", "classify_states",
+                              "overlap_matrix"))
