@@ -68,9 +68,10 @@ def _student_pyproject(root: Path) -> str:
     entry = "course_lib.learner:main" if (root / "course_lib" / "learner.py").is_file() else \
         "course_lib.checking:main"
     text = re.sub(r'(?m)^course = ".*"$', f'course = "{entry}"', text)
-    text = re.sub(r'(?m)^include = \[.*\]$', 'include = ["course_lib*"]', text)
+    text = re.sub(r'(?ms)^packages = \[.*?\]$',
+                  'packages = ["course_lib", "course_lib.checks", "course_lib.widgets", "course_lib.data"]', text)
     text = re.sub(r'(?m)^testpaths = \[.*\]$', 'testpaths = ["exercises"]', text)
-    if 'include = ["course_lib*"]' not in text or f'course = "{entry}"' not in text:
+    if '"course_tools' in text or f'course = "{entry}"' not in text:
         raise NotebookError("pyproject.toml: cannot find the package list or the `course` entry point to rewrite")
     return text
 

@@ -64,7 +64,8 @@ def test_release_holds_nowith_answers(tmp_path):
     assert sorted(p.name for p in (out / "exercises").glob("*.ipynb")) == \
         sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
     toml = (out / "pyproject.toml").read_text()
-    assert 'include = ["course_lib*"]' in toml and "course_tools" not in toml
+    assert 'packages = ["course_lib", "course_lib.checks", "course_lib.widgets", "course_lib.data"]' in toml
+    assert '"course_tools' not in toml and 'course = "course_lib.learner:main"' in toml
     log = subprocess.run(["git", "log", "--oneline"], cwd=out, capture_output=True, text=True, check=True)
     assert len(log.stdout.splitlines()) == 1
     with pytest.raises(FileExistsError):

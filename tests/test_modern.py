@@ -147,7 +147,8 @@ def test_dense_update_never_raises_the_energy():
             S = modern.dense_update(X, S, F, sweeps=1, rng=rng)
             E.append(modern.dense_energy(X, S, F))
         assert np.all(np.diff(np.array(E), axis=0) <= 1e-9 * np.abs(E[0]).max())
-        assert np.all(modern.dense_update(X, S, F, sweeps=20) == modern.dense_update(X, S, F, sweeps=40))
+        fixed = modern.dense_update(X, S, F, sweeps=20, rng=5)  # converged: more sweeps, in any order, keep it
+        assert np.array_equal(modern.dense_update(X, fixed, F, sweeps=3, rng=6), fixed)
 
 
 def test_dense_n2_is_classical_hebb():
