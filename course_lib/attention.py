@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -39,13 +38,12 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .core import as_beta, as_count, as_finite, as_positive, as_probability, as_rng, as_spins, softmax, torch_generator
-from .hopfield import hebbian_weights, recall
 from .utils import get_device
 
 __all__ = [
     "hopfield_attention", "causal_mask", "HopfieldMultiheadAttention",
     "HopfieldPooling", "attention_weights_over_beta", "softmax_entropy", "mass_count", "head_classes",
-    "random_feature_examples", "mix_features", "FeatureExperiment", "feature_experiment", "recall_batch",
+    "random_feature_examples", "mix_features", "recall_batch",
     "RecallModel", "train_recall", "RowsClassifier", "train_classifier",
 ]
 
@@ -428,49 +426,6 @@ def mix_features(features, n_examples: int, n_mix: int, rng=None) -> np.ndarray:
     coeff = np.zeros((n_examples, d))
     np.put_along_axis(coeff, chosen, rng.choice(np.array([-1.0, 1.0]), size=(n_examples, n_mix)), axis=1)
     return np.sign(coeff @ features)
-
-
-@dataclass(frozen=True, eq=False)
-class FeatureExperiment:
-    """What :func:`feature_experiment` returns: for each load (L,), the mean overlap |m| between a probe
-    and its end state, starting from stored ``examples``, from the ``features`` themselves, and from
-    ``unseen`` mixtures of the same features."""
-
-    loads: np.ndarray
-    examples: np.ndarray
-    features: np.ndarray
-    unseen: np.ndarray
-
-
-def feature_experiment(n: int, n_features: int, n_mix: int, loads, rng=None, n_probe: int = 20, sweeps: int = 20,
-                       trials: int = 1) -> FeatureExperiment:
-    """Store P = load * N random-feature examples with Hebb's rule; where do examples, features and
-    unseen mixtures go under the dynamics?
-
-    The network is chapter 02's :func:`course_lib.hopfield.hebbian_weights` and chapter 03's
-    asynchronous :func:`course_lib.hopfield.recall` (a random order per sweep, at most ``sweeps``).
-    For each load: the mean overlap |m| = |x . s_final| / N between a probe and its end state, from
-    ``n_probe`` probes of each kind, averaged over ``trials`` independent networks (new features each time).
-    """
-    loads = np.atleast_1d(as_finite(loads, "loads"))
-    if loads.ndim != 1 or np.any(loads <= 0):
-        raise ValueError("loads P/N must be positive")
-    trials, n_probe = as_count(trials, "trials"), as_count(n_probe, "n_probe")
-    n, n_features, sweeps = as_count(n, "n", 2), as_count(n_features, "n_features"), as_count(sweeps, "sweeps")
-    rng = as_rng(rng)
-    result = {key: np.zeros(len(loads)) for key in ("examples", "features", "unseen")}
-    for _ in range(trials):
-        features = rng.choice(np.array([-1.0, 1.0]), size=(n_features, n))
-        for j, load in enumerate(loads):
-            p = max(1, int(round(load * n)))
-            examples = mix_features(features, p, n_mix, rng)
-            W = hebbian_weights(examples)
-            probes = {"examples": examples[:n_probe], "features": features[:n_probe],
-                      "unseen": mix_features(features, n_probe, n_mix, rng)}
-            for key, x in probes.items():
-                end = recall(W, x, max_sweeps=sweeps, rng=rng).states
-                result[key][j] += float(np.mean(np.abs(np.sum(end * x, axis=1)) / n)) / trials
-    return FeatureExperiment(loads=loads, **result)
 
 
 # --------------------------------------------------------------------------- trained toy models

@@ -2,7 +2,7 @@
 
 Spins are +-1. Every function takes one state (N,) or a batch (B, N) and returns the
 matching leading shape; stored patterns are a (p, N) array. Chapter 01 uses the energy,
-fields and flips (and its widget's view, :func:`damage_view`); chapter 02 the learning rules
+fields, flips and steepest descent; chapter 02 the learning rules
 (Hebb, centred Hebb, pseudoinverse, Storkey); chapter 03 the dynamics (sync_step, async_sweep,
 recall) and the capacity measurements. Later chapters reuse this module's Hebb rule
 (:func:`hebbian_weights`) and zero-temperature sign dynamics (:func:`recall`): they are the
@@ -34,7 +34,7 @@ from .core import (
 )
 
 __all__ = [
-    "energy", "local_field", "flip_energy_change", "flip_units", "steepest_descent", "DamageView", "damage_view",
+    "energy", "local_field", "flip_energy_change", "flip_units", "steepest_descent",
     "hebbian_weights", "centered_hebbian_weights", "pseudoinverse_weights", "storkey_weights", "crosstalk",
     "overlap", "overlap_matrix", "sync_step", "async_sweep", "recall_steps", "RecallResult", "recall",
     "ALPHA_C_AGS", "classify_states", "basin_curve", "one_step_error", "one_step_error_exact",
@@ -120,38 +120,6 @@ def steepest_descent(W, state, max_flips: int = 10_000) -> np.ndarray:
         s[i] *= -1
         visited.append(s.copy())
     return np.array(visited)
-
-
-@dataclass(frozen=True, eq=False)
-class DamageView:
-    """What chapter 01's widget shows (:func:`damage_view`): ``state`` (N,) the damaged pattern, with
-    its ``energy`` and ``overlap`` m; ``energies`` (N+1,) the energy at every damage level 0..N;
-    ``path`` (T+1, N) the states of steepest descent from ``state`` and ``path_energies`` (T+1,);
-    ``end`` the last state; ``recalled``: "x" (the memory), "-x" (its negative) or "other"."""
-
-    state: np.ndarray
-    energy: float
-    overlap: float
-    energies: np.ndarray
-    path: np.ndarray
-    path_energies: np.ndarray
-    end: np.ndarray
-    recalled: str
-
-
-def damage_view(pattern, d: int, order=None) -> DamageView:
-    """Chapter 01's widget: one pattern x (N,) stored by Hebb's rule, W = (x x^T - I) / N, so that
-    E(s) = -N/2 m^2 + 1/2 with overlap m = x.s / N; d of its units flipped along ``order``, then
-    steepest descent from there."""
-    x = _one_state(pattern, "pattern")
-    W = hebbian_weights(x)
-    s = flip_units(x, d, order)
-    levels = np.array([flip_units(x, k, order) for k in range(x.size + 1)])
-    path = steepest_descent(W, s)
-    end = path[-1]
-    recalled = "x" if np.array_equal(end, x) else "-x" if np.array_equal(end, -x) else "other"
-    return DamageView(state=s, energy=energy(W, s), overlap=float(s @ x / x.size), energies=energy(W, levels),
-                      path=path, path_energies=energy(W, path), end=end, recalled=recalled)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -299,17 +299,10 @@ def damage_view_many(patterns, target: int, d: int, order=None) -> DamageView:
     target = as_count(target, "target", minimum=0)
     if target >= p:
         raise ValueError(f"target must index one of the {p} stored patterns, got {target}")
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d <= n:
-        raise ValueError(f"d, the number of flipped units, must be an integer in [0, {n}], got {d!r}")
-    order = np.arange(n) if order is None else np.asarray(order)
-    if order.shape != (n,) or sorted(order.tolist()) != list(range(n)):
-        raise ValueError(f"order must be a permutation of the {n} unit indices")
     W = hopfield.hebbian_weights(X)
     x = X[target]
-    levels = np.tile(x, (n + 1, 1))
-    for k in range(1, n + 1):
-        levels[k:, order[k - 1]] *= -1  # row k has the first k units of the order flipped
-    state = levels[d]
+    state = hopfield.flip_units(x, d, order)  # checks d and order
+    levels = np.array([hopfield.flip_units(x, k, order) for k in range(n + 1)])
     path = steepest_descent(W, state)
     end = path[-1]
     m_end = X @ end / n

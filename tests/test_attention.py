@@ -317,14 +317,14 @@ def test_feature_experiment_uses_chapter_02_and_03():
 
 
 def test_kalaj_memorization_to_generalization_regimes():
-    """Kalaj et al. (2024): examples are attractors at small load, the features at large load."""
-    r = att.feature_experiment(200, 10, 3, [0.02, 0.2, 2.0, 8.0], np.random.default_rng(7), n_probe=20, trials=3)
-    assert r.examples[0] > 0.95 and r.features[0] < 0.55      # memorization
-    assert max(getattr(r, key)[1] for key in ("examples", "features", "unseen")) < 0.6  # confusion
-    assert r.features[2] > 0.95 and r.features[3] > 0.95     # the features themselves are retrieved
-    assert r.unseen[3] > r.unseen[0] + 0.25                   # unseen mixtures get closer to attractors
-    with pytest.raises(ValueError, match="trials"):
-        att.feature_experiment(20, 3, 1, [1.0], np.random.default_rng(0), trials=0)
+    """Kalaj et al. (2024) with Hebb's rule: examples are attractors at small load, the features at large load."""
+    from course_lib import bridges
+
+    r = bridges.generalisation_experiment(200, 10, [0.02, 0.2, 2.0, 8.0], rules=("hebbian",), n_probe=20, trials=3,
+                                          rng=7).overlap["hebbian"]
+    assert r["stored"][0] > 0.95 and r["features"][0] < 0.55       # memorization
+    assert r["features"][2] > 0.95 and r["features"][3] > 0.95     # the features themselves are retrieved
+    assert r["unseen"][3] > r["unseen"][0] + 0.25                  # unseen mixtures get closer to attractors
 
 
 # ------------------------------------------------------------------------- trained models
@@ -369,7 +369,7 @@ def test_widget_draws_a_figure_per_beta():
     assert len(heights) == 4 and np.isclose(sum(heights), 1) and np.argmax(heights) == 0
     assert "1 key(s) hold 90 %" in fig.axes[0].get_title()
     plt.close(fig)
-    box = widgets.beta_widget(np.ones(4), keys)
+    box = widgets.beta_explorer(np.ones(4), keys)
     assert "course-widget" in box._dom_classes
 
 

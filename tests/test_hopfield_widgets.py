@@ -46,9 +46,9 @@ def test_step_figure_shows_the_field_that_decides_each_update():
     plt.close(fig)
 
 
-def test_recall_stepper_builds_headless():
+def test_recall_explorer_builds_headless():
     letters, _ = letter_patterns(["X", "H"])
-    box = ch02.recall_stepper(hopfield.hebbian_weights(letters), letters[1], (5, 5), rng=np.random.default_rng(0))
+    box = ch02.recall_explorer(hopfield.hebbian_weights(letters), letters[1], (5, 5), rng=np.random.default_rng(0))
     assert "course-widget" in box._dom_classes
     slider = box.children[1].children[1]
     assert slider.max >= 25 and slider.value == 0

@@ -1,10 +1,11 @@
-"""Chapter 01's interactive figure: the pure function behind it (course_lib.hopfield.damage_view) and its wiring."""
+"""Chapter 01's interactive figure: the pure functions behind it (hopfield.flip_units, hopfield.steepest_descent,
+theory.damage_view_many) and its wiring."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_lib import hopfield
+from course_lib import hopfield, theory
 from course_lib.datasets import letter_patterns
 from course_lib.widgets import ch01
 
@@ -36,18 +37,18 @@ def test_bad_input_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="permutation"):
         hopfield.flip_units(A, 2, order=np.zeros(N, dtype=int))
     with pytest.raises(ValueError, match=r"\+1 and -1"):
-        hopfield.damage_view(np.where(A > 0, 1.0, 0.0), 2)
+        theory.damage_view_many(np.where(A > 0, 1.0, 0.0), 0, 2)
     with pytest.raises(ValueError, match=r"shape \(N,\)"):
-        hopfield.damage_view(np.stack([A, A]), 2)
+        hopfield.flip_units(np.stack([A, A]), 2)
     with pytest.raises(ValueError, match="symmetric"):
         hopfield.steepest_descent(np.triu(np.ones((3, 3)), 1), np.ones(3))
 
 
 def test_damage_view_energy_follows_the_one_memory_formula():
     for d in range(N + 1):
-        view = hopfield.damage_view(A, d, ORDER)
+        view = theory.damage_view_many(A[None], 0, d, ORDER)
         m = 1 - 2 * d / N
-        assert np.isclose(view.overlap, m)
+        assert np.isclose(view.overlaps[0], m)
         assert np.isclose(view.energy, -N / 2 * m**2 + 0.5)
         assert np.isclose(view.energies[d], view.energy)
     assert np.allclose(view.energies, -N / 2 * (1 - 2 * np.arange(N + 1) / N) ** 2 + 0.5)
@@ -55,9 +56,9 @@ def test_damage_view_energy_follows_the_one_memory_formula():
 
 def test_descent_recalls_the_memory_below_the_ridge_and_its_negative_above():
     for d in range(N + 1):
-        view = hopfield.damage_view(A, d, ORDER)
+        view = theory.damage_view_many(A[None], 0, d, ORDER)
         expected = "x" if d < N / 2 else "-x"
-        assert view.recalled == expected, f"d = {d}"
+        assert (view.end_pattern, view.end_sign) == (0, 1 if expected == "x" else -1), f"d = {d}"
         assert np.all(np.diff(view.path_energies) < 0)  # every flip goes strictly downhill
         assert len(view.path) - 1 == min(d, N - d)  # one flip per wrong unit, on the near side
         assert np.array_equal(view.end, A if expected == "x" else -A)
@@ -80,7 +81,7 @@ def test_draw_damage_titles_say_what_the_panels_show():
     assert titles[0] == "A, 14 of 25 flipped"
     assert titles[1].startswith("d = 14: E = 0.32; overlaps A -0.12")
     assert "ends in -A" in titles[2]
-    assert np.allclose(fig.axes[1].lines[0].get_ydata(), hopfield.damage_view(A, 14, ORDER).energies)
+    assert np.allclose(fig.axes[1].lines[0].get_ydata(), theory.damage_view_many(A[None], 0, 14, ORDER).energies)
     plt.close(fig)
 
 

@@ -26,7 +26,7 @@ def _slider(box):
 @pytest.mark.parametrize("build", [
     lambda: ch04.temperature_explorer(np.zeros((3, 3)), None, T=1.0),
     lambda: ch06.beta_explorer(X2, beta=1.0),
-    lambda: ch07.beta_widget(np.ones(4), np.eye(4)),
+    lambda: ch07.beta_explorer(np.ones(4), np.eye(4)),
 ])
 def test_slider_tracks_leave_several_pixels_per_step(build):
     slider = _slider(build())

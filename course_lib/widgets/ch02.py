@@ -12,7 +12,7 @@ import numpy as np
 from .. import hopfield
 from . import figure_with_controls
 
-__all__ = ["step_figure", "recall_stepper"]
+__all__ = ["step_figure", "recall_explorer"]
 
 
 def step_figure(states, energies, units, step: int, shape: tuple[int, int], target=None, fields=None):
@@ -61,7 +61,7 @@ def step_figure(states, energies, units, step: int, shape: tuple[int, int], targ
     return fig
 
 
-def recall_stepper(W, probe, shape: tuple[int, int], target=None, rng=None):
+def recall_explorer(W, probe, shape: tuple[int, int], target=None, rng=None):
     """A slider over the updates of one asynchronous recall of ``probe`` (N,) with weights ``W``."""
     import ipywidgets as w
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import attention
 from . import figure_with_controls
 
-__all__ = ["beta_figure", "beta_widget"]
+__all__ = ["beta_figure", "beta_explorer"]
 
 
 def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
@@ -40,7 +40,7 @@ def beta_figure(query, keys, beta: float, labels: Sequence[str] | None = None):
 SLIDER_LAYOUT = {"width": "560px"}
 
 
-def beta_widget(query, keys, labels: Sequence[str] | None = None, beta: float = 1.0, beta_max: float = 20.0):
+def beta_explorer(query, keys, labels: Sequence[str] | None = None, beta: float = 1.0, beta_max: float = 20.0):
     """A beta slider over :func:`beta_figure`; returns the widget (display it as the cell's last line)."""
     import ipywidgets as w
 
