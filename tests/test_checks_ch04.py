@@ -179,7 +179,7 @@ def test_bm_gradient_mistakes():
 def test_solution_notebook_verdicts():
     from conftest import ROOT
 
-    from course_tools.check import check_notebook
+    from course_lib.checking import check_notebook
 
     verdicts = check_notebook(ROOT / "solutions" / "04_boltzmann.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [

@@ -166,7 +166,7 @@ def test_stub_is_not_attempted():
 def test_solution_notebook_verdicts():
     from conftest import ROOT
 
-    from course_tools.check import check_notebook
+    from course_lib.checking import check_notebook
 
     verdicts = check_notebook(ROOT / "solutions" / "05_rbm.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [

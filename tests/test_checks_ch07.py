@@ -177,7 +177,7 @@ def test_checkers_leave_torch_random_state_alone():
 def test_solution_notebook_verdicts():
     from conftest import ROOT
 
-    from course_tools.check import check_notebook
+    from course_lib.checking import check_notebook
 
     verdicts = check_notebook(ROOT / "solutions" / "07_attention.ipynb")
     assert [(v.exercise, v.status) for v in verdicts] == [

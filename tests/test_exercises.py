@@ -7,7 +7,7 @@ The solutions themselves also run under nbval (pytest collects solutions/); here
 import pytest
 from conftest import ROOT
 
-from course_tools.check import check_notebook
+from course_lib.checking import check_notebook
 from course_tools.notebooks import exercises, read_notebook
 
 # Stubs come from a fresh build (the `fresh_exercises` fixture), never from the checkout's exercises/, which
