@@ -4,8 +4,9 @@ import importlib
 import pkgutil
 import re
 
-import course_lib
 from conftest import ROOT
+
+import course_lib
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 TABLE = README[README.index("## Architecture"):README.index("## Data")]
