@@ -284,3 +284,16 @@ def test_bad_input_gets_a_clear_error(call, match):
 def test_exact_log_partition_accepts_its_documented_sizes():
     m = rbm.RBM(30, 12, device="cpu", rng=0)           # 2^12 states: instant
     assert math.isfinite(rbm.exact_log_partition(m))
+
+
+def test_shipped_weights_match_their_manifest():
+    """data/rbm holds chapter 05's FULL CD-10 and PCD-1 models, made by scripts/train_rbm_weights.py."""
+    import json
+
+    from course_lib.datasets import data_dir
+
+    manifest = json.loads((data_dir() / "rbm" / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"CD-10", "PCD-1"}
+    for name, entry in manifest["files"].items():
+        model, meta = rbm.load_weights(data_dir() / "rbm" / entry["file"], sha256=entry["sha256"], device="cpu")
+        assert (model.n_visible, model.n_hidden) == (784, 500) and meta["trainer"] == name and meta["epochs"] == 15
