@@ -22,7 +22,7 @@ def test_viewer_draws_each_recorded_step():
     shown = np.array([grid[1 + 9 * r:9 + 9 * r, 1 + 9 * c:9 + 9 * c] for r, c in (divmod(i, 4) for i in range(4))])
     assert shown.shape == (4, 8, 8) and np.allclose(shown.reshape(4, 64), 2 * frames[2] - 1)
     plt.close(fig)
-    box = ch05.gibbs_viewer(model, X[:4], steps, shape=(8, 8), rng=torch.Generator().manual_seed(1))
+    box = ch05.gibbs_explorer(model, X[:4], steps, shape=(8, 8), rng=torch.Generator().manual_seed(1))
     slider = box.children[1].children[0]
     assert slider.value == len(steps) - 1 and [label for label, _ in slider.options] == ["1", "3", "10"]
     plt.close("all")

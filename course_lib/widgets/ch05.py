@@ -14,6 +14,7 @@ from ..plotting import pattern_grid
 from ..rbm import RBM, gibbs_frames
 from . import figure_with_controls
 
+__all__ = ["draw_frame", "gibbs_explorer"]
 
 def draw_frame(frames: np.ndarray, steps: Sequence[int], index: int, shape: tuple[int, int], ncols: int = 8):
     """The figure for one recorded step: each chain's p(v | h) as an image (black = 1)."""
@@ -21,7 +22,7 @@ def draw_frame(frames: np.ndarray, steps: Sequence[int], index: int, shape: tupl
                         suptitle=f"p(v | h) after {steps[index]} Gibbs step{'s' if steps[index] != 1 else ''}")
 
 
-def gibbs_viewer(model: RBM, v0, steps: Sequence[int], shape: tuple[int, int], rng=None, ncols: int = 8):
+def gibbs_explorer(model: RBM, v0, steps: Sequence[int], shape: tuple[int, int], rng=None, ncols: int = 8):
     """A slider over the recorded Gibbs steps ``steps`` of chains started at ``v0``; returns the widget box."""
     import ipywidgets as w
 
