@@ -128,6 +128,8 @@ def check_notebook(path: Path, timeout: int = 300) -> list[Verdict]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+    from .kernels import client_kwargs
+
     path = Path(path)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
         raise ValueError(f"timeout must be a whole number of seconds, at least 1; got {timeout!r}")
@@ -152,7 +154,7 @@ def check_notebook(path: Path, timeout: int = 300) -> list[Verdict]:
     for _attempt in range(len(nb.cells) + 1):
         client = NotebookClient(run, timeout=timeout, allow_errors=True, kernel_name="python3",
                                 interrupt_on_timeout=False,
-                                resources={"metadata": {"path": str(path.parent.resolve())}})
+                                resources={"metadata": {"path": str(path.parent.resolve())}}, **client_kwargs())
         stopped = None
         with client.setup_kernel():
             for index, cell in enumerate(run.cells):

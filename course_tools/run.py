@@ -10,7 +10,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .kernels import client_kwargs
+from course_lib.kernels import client_kwargs
+
 from .notebooks import course_notebooks, find_root
 
 

@@ -7,8 +7,8 @@ import nbformat
 from conftest import ROOT
 from nbclient import NotebookClient
 
+from course_lib.kernels import IPC_AVAILABLE, client_kwargs
 from course_tools.author import code, parameters, write
-from course_tools.kernels import IPC_AVAILABLE, client_kwargs
 
 TRANSPORT = ("import json, ipykernel.connect\n"
              "print('transport', json.load(open(ipykernel.connect.get_connection_file()))['transport'])")

@@ -1,11 +1,11 @@
-"""Kernels that the course's tools start: IPC transport (Unix sockets in a private folder), no TCP.
+"""Kernels that the course's commands start: IPC transport (Unix sockets in a private folder), no TCP.
 
 ipykernel warns "Kernel is running over TCP without encryption" on every kernel started over TCP; a
 kernel on IPC sockets has no open port at all, so there is nothing to warn about and nothing for other
 users of the machine to connect to. Every tool that starts a kernel through nbclient (``course run``
 with papermill, ``course check``, ``course grade``) passes ``**client_kwargs()``::
 
-    from course_tools.kernels import client_kwargs
+    from course_lib.kernels import client_kwargs
     NotebookClient(nb, kernel_name="python3", **client_kwargs())
     papermill.execute_notebook(src, out, kernel_name="python3", **client_kwargs())
 
