@@ -141,6 +141,11 @@ def run_course(fast: bool = True, only: set[str] | None = None, jobs: int = 1, s
         raise ValueError(f"cell_timeout must be a whole number of seconds >= 1 (or None), got {cell_timeout!r}")
     if notebooks is None or out_dir is None or root is not None:
         root = find_root(root)
+    else:  # given notebooks: keep their course paths (notebooks/NN_x.ipynb) when they lie in a course
+        try:
+            root = find_root(Path(notebooks[0]).resolve().parent.parent)
+        except ValueError:
+            root = None
     out_dir = Path(out_dir) if out_dir is not None else root / "build"
     paths = notebooks if notebooks is not None else course_notebooks(root, only=only)
     if not paths:
