@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-RESULT_PREFIX = "COURSE-CHECK"
-
 
 class CaseFailed(Exception):
     """One case went wrong; the message is the feedback."""
